@@ -1,0 +1,48 @@
+// Loads inventory, extra-vars and playbook for a command, collecting every problem before any host is contacted.
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Inventory, Vars } from '../model/inventory.js';
+import type { Playbook } from '../model/playbook.js';
+import { ConfigError, type Diagnostic } from '../errors/index.js';
+import { loadInventory, implicitLocalhost } from '../config/inventory.js';
+import { parseExtraVars } from '../config/extra-vars.js';
+import { loadPlaybook } from '../config/playbook.js';
+import { crossCheck } from '../config/crosscheck.js';
+
+export function loadInventoryArg(paths: string[] | undefined): Inventory {
+  return paths && paths.length ? loadInventory(paths.map((p) => resolve(p))) : implicitLocalhost();
+}
+
+export interface Loaded {
+  inventory: Inventory;
+  playbook: Playbook;
+  extraVars: Vars;
+  warnings: Diagnostic[];
+}
+
+/** Everything a run needs; throws one ConfigError with all problems of all files. */
+export function loadAll(playbookPath: string, inventoryPaths: string[] | undefined, extra: string[], cwd: string): Loaded {
+  const problems: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.diagnostics);
+      for (const [k, v] of err.sources) sources.set(k, v);
+      return undefined;
+    }
+  };
+  const inventory = attempt(() => loadInventoryArg(inventoryPaths));
+  const extraVars = attempt(() => parseExtraVars(extra, cwd).vars);
+  const loaded = attempt(() => loadPlaybook(resolve(playbookPath)));
+  if (inventory && extraVars && loaded) problems.push(...crossCheck(loaded.playbook, inventory, extraVars));
+  const warnings = [...(loaded?.warnings ?? []), ...problems.filter((d) => d.severity === 'warning')];
+  const errors = problems.filter((d) => d.severity === 'error');
+  if (errors.length || !inventory || !extraVars || !loaded) {
+    for (const d of errors) if (!sources.has(d.loc.file)) { try { sources.set(d.loc.file, readFileSync(d.loc.file, 'utf8')); } catch { /* not a file */ } }
+    throw new ConfigError(errors, sources);
+  }
+  return { inventory, playbook: loaded.playbook, extraVars, warnings };
+}
