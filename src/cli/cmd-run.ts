@@ -11,10 +11,14 @@ import { renderRecap } from '../report/recap.js';
 import { writeJsonReport } from '../report/json-report.js';
 import { colorsFor } from '../report/colors.js';
 import { collect, collectCsv, durationMs, positiveInt } from './options.js';
-import { loadAll } from './load.js';
+import { inventoryArgs, loadAll } from './load.js';
 import { promptSecret } from './prompt.js';
 import { newRunId } from './run-id.js';
 import { didYouMean } from '../errors/diagnostic.js';
+import { resolve } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import type { StepRef } from '../model/journal.js';
+import { openJournal, maskExtraVars } from './journal-setup.js';
 
 export interface RunFlags {
   inventory?: string[];
@@ -30,6 +34,15 @@ export interface RunFlags {
   connectTimeout: number;
   acceptNewHostKeys?: boolean;
   askBecomePass?: boolean;
+  stateDir?: string;
+  maxChanges?: number;
+  lockTtl: number;
+}
+
+/** What `resume` adds to a run: the run it continues and the steps that run already verified. */
+export interface ResumeContext {
+  parentRunId: string;
+  alreadyVerified: (ref: StepRef) => string | undefined;
 }
 
 export function registerRun(program: Command): void {
@@ -50,12 +63,15 @@ export function registerRun(program: Command): void {
     .option('--connect-timeout <duration>', 'deadline to connect and authenticate', durationMs('--connect-timeout'), 10_000)
     .option('--accept-new-host-keys', 'trust unknown host keys on first use and record them (a changed key is still refused)')
     .option('-K, --ask-become-pass', 'prompt for the sudo password (or set FLEETSWEEP_BECOME_PASSWORD)')
+    .option('--state-dir <dir>', 'where runs are journaled (env FLEETSWEEP_STATE_DIR; default ~/.local/state/fleetsweep)')
+    .option('--max-changes <n>', 'start at most N destructive steps in this run', positiveInt('--max-changes'))
+    .option('--lock-ttl <duration>', 'a host lock older than this is stale and may be taken over', durationMs('--lock-ttl'), 2 * 3_600_000)
     .action(async (playbook: string, flags: RunFlags) => {
       process.exitCode = await runCommand(playbook, flags);
     });
 }
 
-export async function runCommand(playbookPath: string, flags: RunFlags): Promise<number> {
+export async function runCommand(playbookPath: string, flags: RunFlags, resume?: ResumeContext): Promise<number> {
   const cwd = process.cwd();
   const loaded = loadAll(playbookPath, flags.inventory, flags.extraVars, cwd);
   const err = process.stderr;
@@ -84,18 +100,32 @@ export async function runCommand(playbookPath: string, flags: RunFlags): Promise
   const progress = new ProgressSink({ stream: err, colors, verbose: flags.verbose });
   const sink: EventSink = { emit: (e: RunEvent) => progress.emit(e) };
   const runId = newRunId();
-  let result: RunResult;
+  const check = Boolean(flags.check);
+  // Nothing is contacted before the journal exists: a run that cannot be journaled does not start (exit 6).
+  const journal = await openJournal({
+    stateDir: flags.stateDir, runId, kind: resume ? 'resume' : 'run', parentRunId: resume?.parentRunId,
+    playbook: loaded.playbook, inventories: inventoryArgs(flags.inventory), check, cwd,
+    options: { playbook: resolve(playbookPath), flags: { ...flags, inventory: inventoryArgs(flags.inventory), extraVars: maskExtraVars(flags.extraVars) } },
+    secrets: becomePassword ? [becomePassword] : [],
+  });
+  let result: RunResult | undefined;
   try {
     result = await runPlaybook({
       runId, playbook: loaded.playbook, inventory: loaded.inventory, limit: flags.limit, forks: flags.forks,
-      check: Boolean(flags.check), extraVars: loaded.extraVars, tags: flags.tags, skipTags: flags.skipTags,
+      check, extraVars: loaded.extraVars, tags: flags.tags, skipTags: flags.skipTags,
       acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), becomePassword, timeoutMs: flags.timeout,
       connectTimeoutMs: flags.connectTimeout, cwd, sink, interrupt: interrupt.signal, hardStop: hardStop.signal, connect,
+      journal, maxChanges: flags.maxChanges, alreadyVerified: resume?.alreadyVerified, resumeOf: resume?.parentRunId,
+      // read-only runs take no lock: a scan must never be blocked by, or block, a cleanup
+      hostLock: check ? undefined : { runId, user: userInfo().username, controller: hostname(), pid: process.pid, ttlSeconds: Math.round(flags.lockTtl / 1000) },
     });
   } finally {
     progress.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await journal.close(!result ? 'failed' : result.interrupted ? 'interrupted' : result.stateError ? 'failed' : 'finished').catch((e: unknown) => {
+      err.write(`fleetsweep: could not close the journal: ${(e as Error).message}\n`);
+    });
   }
   // the recap is the command's output; it moves to stderr when stdout carries the JSON report
   const out = flags.json === '-' ? err : process.stdout;
@@ -106,11 +136,13 @@ export async function runCommand(playbookPath: string, flags: RunFlags): Promise
   return exitCodeOf(result);
 }
 
-/** Interrupted beats a journal failure beats failed beats unreachable; ignored failures do not count. */
+/** Interrupted beats a journal failure beats locked beats failed beats unreachable; ignored failures do not count. */
 export function exitCodeOf(r: RunResult): number {
   if (r.interrupted) return ExitCode.INTERRUPTED;
   if (r.stateError) return ExitCode.STATE;
-  if (r.hosts.some((h) => h.outcome === 'failed' || h.outcome === 'hung') || r.aborted) return ExitCode.TASK_FAILED;
+  const failed = r.hosts.filter((h) => h.outcome === 'failed' || h.outcome === 'hung');
+  if (failed.length && failed.every((h) => /runner\.hostLocked/.test(h.reason ?? ''))) return ExitCode.LOCKED;
+  if (failed.length || r.aborted) return ExitCode.TASK_FAILED;
   if (r.hosts.some((h) => h.outcome === 'unreachable')) return ExitCode.UNREACHABLE;
   return ExitCode.OK;
 }

@@ -1,16 +1,26 @@
 // Loads inventory, extra-vars and playbook for a command, collecting every problem before any host is contacted.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Inventory, Vars } from '../model/inventory.js';
 import type { Playbook } from '../model/playbook.js';
 import { ConfigError, type Diagnostic } from '../errors/index.js';
-import { loadInventory, implicitLocalhost } from '../config/inventory.js';
+import { loadInventoryReport, implicitLocalhost } from '../config/inventory.js';
 import { parseExtraVars } from '../config/extra-vars.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { crossCheck } from '../config/crosscheck.js';
 
-export function loadInventoryArg(paths: string[] | undefined): Inventory {
-  return paths && paths.length ? loadInventory(paths.map((p) => resolve(p))) : implicitLocalhost();
+/** `-i` values: paths made absolute (the journal records them for rollback/resume); `h1,h2,` host lists kept. */
+export function inventoryArgs(paths: string[] | undefined): string[] {
+  return (paths ?? []).map((p) => (p.includes(',') ? p : resolve(p)));
+}
+
+export function loadInventoryArg(paths: string[] | undefined, warnings: Diagnostic[] = [], playbookDir?: string): Inventory {
+  if (!paths || paths.length === 0) return implicitLocalhost();
+  const r = loadInventoryReport(inventoryArgs(paths), { playbookDir });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length || !r.inventory) throw new ConfigError(errors, r.sources);
+  warnings.push(...r.diagnostics.filter((d) => d.severity === 'warning'));
+  return r.inventory;
 }
 
 export interface Loaded {
@@ -34,11 +44,12 @@ export function loadAll(playbookPath: string, inventoryPaths: string[] | undefin
       return undefined;
     }
   };
-  const inventory = attempt(() => loadInventoryArg(inventoryPaths));
+  const invWarnings: Diagnostic[] = [];
+  const inventory = attempt(() => loadInventoryArg(inventoryPaths, invWarnings, dirname(resolve(playbookPath))));
   const extraVars = attempt(() => parseExtraVars(extra, cwd).vars);
   const loaded = attempt(() => loadPlaybook(resolve(playbookPath)));
   if (inventory && extraVars && loaded) problems.push(...crossCheck(loaded.playbook, inventory, extraVars));
-  const warnings = [...(loaded?.warnings ?? []), ...problems.filter((d) => d.severity === 'warning')];
+  const warnings = [...invWarnings, ...(loaded?.warnings ?? []), ...problems.filter((d) => d.severity === 'warning')];
   const errors = problems.filter((d) => d.severity === 'error');
   if (errors.length || !inventory || !extraVars || !loaded) {
     for (const d of errors) if (!sources.has(d.loc.file)) { try { sources.set(d.loc.file, readFileSync(d.loc.file, 'utf8')); } catch { /* not a file */ } }

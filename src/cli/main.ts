@@ -7,6 +7,9 @@ import { reportError } from './exit.js';
 import { registerRun } from './cmd-run.js';
 import { registerInventory } from './cmd-inventory.js';
 import { registerParse } from './cmd-parse.js';
+import { registerRuns } from './cmd-runs.js';
+import { registerRollback } from './cmd-rollback.js';
+import { registerResume } from './cmd-resume.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerInventory(program);
   registerParse(program);
+  registerRuns(program);
+  registerRollback(program);
+  registerResume(program);
   program.commands.forEach((c) => c.exitOverride());
   program.exitOverride();
   return program;

@@ -5,7 +5,7 @@ import type { Vars, VarOrigin } from '../model/inventory.js';
 import type { SourceLocation } from '../model/source.js';
 import type { Diagnostic } from '../errors/diagnostic.js';
 import { ConfigError } from '../errors/config-error.js';
-import { keyLoc, loadYaml, locOf, pairs, toJS } from './yaml-source.js';
+import { isMergeKey, keyLoc, loadYaml, locOf, pairs, toJS } from './yaml-source.js';
 import { isNullNode } from './inventory-yaml.js';
 
 export interface ExtraVars {
@@ -70,7 +70,11 @@ function fromYaml(
     diags.push({ severity: 'error', code: 'extraVars.notMapping', loc: locOf(ys, root), message: `${what} must be a mapping of variable names to values` });
     return;
   }
-  for (const { key, pair } of pairs(root)) set(key, toJS(ys, pair.value, diags), keyLoc(ys, pair));
+  // toJS applies merge keys (<<: *defaults); each key keeps its own position when it has one
+  const values = toJS(ys, root, diags) as Record<string, unknown> | undefined;
+  if (!values) return;
+  const locs = new Map(pairs(root).filter((p) => !isMergeKey(p.pair)).map((p) => [p.key, keyLoc(ys, p.pair)]));
+  for (const [key, value] of Object.entries(values)) set(key, value, locs.get(key) ?? locOf(ys, root));
 }
 
 interface KeyValue { key: string; value: string; loc: SourceLocation }

@@ -1,6 +1,6 @@
 // How to reach a host, from its resolved variables (ansible_* names as Ansible reads them, plus fleetsweep_*).
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Host, HostConnection } from '../model/inventory.js';
 import { ansibleBoolean, asAddressList, asPort, isTemplated, LOCAL_CONNECTIONS } from './inventory-vars.js';
 
@@ -48,7 +48,7 @@ export function hostConnection(host: Host, opts: HostConnectionOptions = {}): Ho
   if (port !== undefined) out.port = port;
   if (user !== undefined) out.user = user;
   if (key !== undefined) out.privateKeyPath = expandHome(key);
-  // a relative known_hosts file is relative to the inventory file that names it, so a checked-in
+  // a relative known_hosts file is relative to the inventory that names it, so a checked-in
   // inventory/known_hosts works from any working directory
   if (known !== undefined) out.knownHostsPath = relativeTo(expandHome(known), host.origins['fleetsweep_known_hosts']?.loc?.file);
   return out;
@@ -58,7 +58,10 @@ function expandHome(p: string): string {
   return p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
 }
 
+/** Relative to the inventory file's directory; for a group_vars/ or host_vars/ file, to the directory holding those. */
 function relativeTo(p: string, file: string | undefined): string {
   if (isAbsolute(p) || !file || file.startsWith('<')) return p;
-  return resolve(dirname(file), p);
+  const parts = dirname(file).split(sep);
+  const vars = Math.max(parts.lastIndexOf('group_vars'), parts.lastIndexOf('host_vars'));
+  return resolve(vars > 0 ? parts.slice(0, vars).join(sep) : dirname(file), p);
 }

@@ -144,9 +144,12 @@ export class InventoryBuilder {
 
   /** Reports INI references to groups that no source declared (Ansible refuses them too). */
   checkPending(): void {
+    const reported = new Set<string>();
     for (const ref of this.pending) {
       const g = this.groups.get(ref.group);
-      if (g?.declared) continue;
+      // one error per undefined group, at its first reference, as Ansible reports it
+      if (g?.declared || reported.has(ref.group)) continue;
+      reported.add(ref.group);
       const declared = [...this.groups.values()].filter((x) => x.declared).map((x) => x.name);
       const guess = didYouMean(ref.group, declared);
       const isHost = this.hosts.has(ref.group);

@@ -1,5 +1,5 @@
 // Ansible's YAML inventory format (also .json), and the JSON that `ansible-inventory --list` prints.
-import { isMap, isScalar, isSeq, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, Scalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { SourceLocation } from '../model/source.js';
 import type { Diagnostic } from '../errors/diagnostic.js';
 import { didYouMean } from '../errors/diagnostic.js';
@@ -7,9 +7,14 @@ import type { InventoryBuilder } from './inventory-builder.js';
 import { badHostName, parseHostKey } from './inventory-hostpattern.js';
 import { checkGroupName } from './inventory-names.js';
 import { checkVar, type VarMap } from './inventory-vars.js';
-import { keyLoc, locOf, pairs, toJS, type YamlSource } from './yaml-source.js';
+import { isMergeKey, keyLoc, locOf, pairs, toJS, type YamlSource } from './yaml-source.js';
 
 const GROUP_KEYS = ['hosts', 'vars', 'children'] as const;
+
+/** The node an alias (`*defaults`) points to, or the node itself. */
+function deref(ys: YamlSource, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(ys.doc) : node;
+}
 
 export function isNullNode(node: unknown): boolean {
   return node === null || node === undefined || (isScalar(node) && node.value === null);
@@ -45,7 +50,7 @@ function parseGroup(ys: YamlSource, name: string, pair: Pair, parent: string | u
   if (!checkGroupName(name, loc, diags)) return;
   b.group(name, loc, true);
   if (parent !== undefined) b.addChild(parent, name, loc);
-  const node = pair.value;
+  const node = deref(ys, pair.value);
   if (isNullNode(node)) return;
   if (!isMap(node)) {
     diags.push({
@@ -56,13 +61,13 @@ function parseGroup(ys: YamlSource, name: string, pair: Pair, parent: string | u
     return;
   }
   for (const { key, pair: p } of pairs(node)) {
-    const v = p.value;
+    const v = deref(ys, p.value);
     switch (key) {
       case 'hosts': {
         if (isNullNode(v)) break;
         if (isScalar(v)) { addHost(ys, String(v.value), p, v, undefined, name, b, diags); break; }
         if (!isMap(v)) { sectionTypeError(ys, name, key, v, diags); break; }
-        for (const { key: h, pair: hp } of pairs(v)) addHost(ys, h, hp, hp.key, hp.value, name, b, diags);
+        for (const { key: h, pair: hp } of pairs(v)) addHost(ys, h, hp, hp.key, deref(ys, hp.value), name, b, diags);
         break;
       }
       case 'vars': {
@@ -122,9 +127,24 @@ function addHost(ys: YamlSource, key: string, pair: Pair, keyNode: unknown, valu
  * A vars mapping as VarEntry per key, checked. `!vault` values cannot be decrypted here: they are dropped with a
  * warning instead of passing ciphertext on as if it were the value.
  */
-export function readVars(ys: YamlSource, map: YAMLMap, diags: Diagnostic[]): VarMap {
+export function readVars(ys: YamlSource, map: YAMLMap, diags: Diagnostic[], depth = 0): VarMap {
   const out: VarMap = new Map();
+  // YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`): merged entries first, the map's own keys override them,
+  // and of several merged maps the earlier wins
+  for (const { pair } of pairs(map)) {
+    if (!isMergeKey(pair) || depth > 8) continue;
+    const v = deref(ys, pair.value);
+    const sources = isSeq(v) ? v.items.map((x) => deref(ys, x)).reverse() : [v];
+    for (const src of sources) {
+      if (!isMap(src)) {
+        diags.push({ severity: 'error', code: 'inventory.badType', loc: locOf(ys, pair.value), message: 'a merge key (<<) must refer to a mapping' });
+        continue;
+      }
+      for (const [k, e] of readVars(ys, src, diags, depth + 1)) out.set(k, e);
+    }
+  }
   for (const { key, pair } of pairs(map)) {
+    if (isMergeKey(pair)) continue;
     const kl = keyLoc(ys, pair);
     const node = pair.value;
     if (isScalar(node) && node.tag === '!vault') {

@@ -1,7 +1,6 @@
 // Loads Ansible inventories (INI, YAML/JSON, directories of them, "host1,host2," lists) into the Inventory model.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { readdirSync } from 'node:fs';
 import type { Inventory } from '../model/inventory.js';
 import type { Diagnostic } from '../errors/diagnostic.js';
 import { didYouMean } from '../errors/diagnostic.js';
@@ -33,8 +32,18 @@ const IGNORED_EXTS = ['.orig', '.cfg', '.retry', '.pyc', '.pyo', '.swp', '.bak',
 const IGNORED_NAMES = new Set(['group_vars', 'host_vars', 'vars_plugins']);
 
 /**
- * Loads and merges inventory sources in order (later variables override earlier ones). Throws ConfigError
- * carrying every problem of every file; warnings are available through loadInventoryReport.
+ * Loads and merges inventory sources in order: hosts and groups are unions, and a variable set again by a later
+ * source overrides the earlier value at the same level. Throws ConfigError carrying every problem of every file;
+ * warnings are available through loadInventoryReport.
+ *
+ * A host's variables are resolved with Ansible's precedence, lowest first:
+ *   1. `all` vars written in inventory files
+ *   2. other groups' vars written in inventory files, by depth below all, then ansible_group_priority, then name
+ *   3. group_vars/all next to the inventory (then next to the playbook)
+ *   4. group_vars/<group> next to the inventory (then next to the playbook), groups ordered as in 2
+ *   5. host vars written in inventory files (including a `host:port` suffix as ansible_port)
+ *   6. host_vars/<host> next to the inventory (then next to the playbook)
+ * Extra vars (-e) rank above all of these; the runner applies them.
  */
 export function loadInventory(paths: string[], opts: LoadInventoryOptions = {}): Inventory {
   const r = loadInventoryReport(paths, opts);
@@ -56,7 +65,9 @@ export function loadInventoryReport(paths: string[], opts: LoadInventoryOptions 
       parseFile(p, b, diags, sources);
       varsDirs.push(dirname(p));
     } else if (p.includes(',')) {
-      parseHostList(p, b, diags);
+      // host names hold no '/': a list that went through path.resolve() is the part after the last one
+      const slash = p.lastIndexOf('/');
+      parseHostList(slash >= 0 && isDir(p.slice(0, slash) || '/') ? p.slice(slash + 1) : p, b, diags);
     } else {
       diags.push({
         severity: 'error', code: 'inventory.notFound', loc: { file: p, line: 1, col: 1 },

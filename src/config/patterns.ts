@@ -100,6 +100,7 @@ function expandFiles(parts: string[], opts: SelectOptions): string[] {
 
 /** Hosts for one pattern part without its & or ! prefix, in Ansible's order (before the final inventory sort). */
 function matchOne(inv: Inventory, part: string, opts: SelectOptions, unknown: string[]): string[] {
+  if (part === '') return [];
   if (part === 'all' || part === '*') return [...inv.hosts.keys()];
   let expr = part;
   let sub: [number, number | undefined] | undefined;

@@ -92,6 +92,11 @@ export function at(ys: YamlSource, offset: number): SourceLocation {
   return { file: ys.file, line: p.line, col: p.col };
 }
 
+/** Whether a pair is a YAML merge key (`<<: *anchor`); with `merge` on, yaml gives its key a symbol value. */
+export function isMergeKey(pair: Pair): boolean {
+  return isScalar(pair.key) && (typeof pair.key.value === 'symbol' || (pair.key.value === '<<' && pair.key.type === 'PLAIN'));
+}
+
 /** The pairs of a YAML map with their key as a string. */
 export function pairs(map: YAMLMap): Array<{ key: string; pair: Pair }> {
   const out: Array<{ key: string; pair: Pair }> = [];
@@ -135,7 +140,7 @@ function duplicateKeys(node: unknown, depth: number, out: Node[]): void {
     const seen = new Set<string>();
     for (const it of node.items) {
       const k = it.key;
-      if (isScalar(k) && !(k.value === '<<')) {
+      if (isScalar(k) && typeof k.value !== 'symbol' && k.value !== '<<') {
         const id = `${typeof k.value}:${String(k.value)}`;
         if (seen.has(id)) out.push(k);
         else seen.add(id);

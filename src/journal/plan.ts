@@ -18,6 +18,8 @@ export interface RollbackStep {
   status: 'verified' | 'applied-unverified' | 'possibly-applied';
   /** the rollback command as journaled (masked when rollbackNeedsRender); undefined when missingRollback */
   command?: string;
+  /** the task's check as rendered for this item: exit 0 once the pre-state is back (rollback verifies with it) */
+  check?: string;
   /** the stored command is masked: render the task's rollback again with `item` and `snapshot` */
   rollbackNeedsRender: boolean;
   /** the task declares no rollback: this change cannot be undone by fleetsweep (report it, never skip silently) */
@@ -68,6 +70,7 @@ function toRollbackStep(a: Attempt): RollbackStep {
     itemKey: a.itemKey, ...('item' in begin ? { item: begin.item } : {}),
     status: a.base as RollbackStep['status'],
     ...(command === undefined ? {} : { command }),
+    ...(begin.check ? { check: begin.check } : {}),
     rollbackNeedsRender: begin.rollbackNeedsRender === true,
     missingRollback: command === undefined,
     ...(begin.snapshot ? { snapshot: begin.snapshot } : {}),

@@ -23,6 +23,9 @@ export interface RunMeta {
   check: boolean;
   /** targeted hosts when known at start (add_host may add more later) */
   hosts?: string[];
+  /** working directory and the run's options (secrets masked), so `resume` can run it again */
+  cwd?: string;
+  options?: Record<string, unknown>;
 }
 
 /** How a run ended, as written by `close`. */
@@ -91,6 +94,8 @@ export interface StepBeginRecord extends RecordBase, StepFields {
   snapshot?: JournaledOutput;
   /** the rendered rollback command; null = the task declares none */
   rollback?: string | null;
+  /** the rendered check command (apply begin only), for rollback to tell whether the pre-state is back */
+  check?: string;
   /** the stored rollback text is masked (it held a secret): re-render it from the task with item + snapshot */
   rollbackNeedsRender?: boolean;
   /** the task declares a verify command */
@@ -135,34 +140,7 @@ export type JournalRecord = RunStartRecord | RunEndRecord | StepRecord | TaskEnd
 // ---- what the runner passes in ----
 
 /** A rendered command: `text` runs, `masked` may be shown. A plain string means it holds no secret. */
-export type CommandText = string | { text: string; masked: string };
-
-export interface StepRef {
-  host: string;
-  play: number;
-  task: number;
-  taskName: string;
-  /** the loop item; undefined when the task has no loop */
-  item?: unknown;
-}
-
-export interface ApplyEntry extends StepRef {
-  /** the rendered apply command */
-  command: CommandText;
-  /** the rendered rollback command; undefined = the task declares none */
-  rollback?: CommandText;
-  /** the snapshot's result; undefined = no snapshot declared */
-  snapshot?: CommandResult;
-  /** the task declares a verify */
-  verify: boolean;
-  taskLoc?: SourceLocation;
-}
-
-export interface RollbackEntry extends StepRef {
-  command: CommandText;
-  /** RollbackStep.id being undone */
-  undoes?: string;
-}
+export type { CommandText, StepRef, ApplyEntry, RollbackEntry } from '../model/journal.js';
 
 // ---- what readers derive ----
 

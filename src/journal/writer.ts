@@ -171,6 +171,7 @@ export class JournalWriter {
       verify: e.verify,
       ...(e.snapshot ? { snapshot: journaledOutput(e.snapshot, this.redact, Math.max(this.outputCap, SNAPSHOT_CAP)) } : {}),
       ...this.rollbackFields(e.rollback),
+      ...this.checkField(e.check),
       ...(e.taskLoc ? { taskLoc: e.taskLoc } : {}),
     });
     await this.flushQueue(true);
@@ -250,6 +251,14 @@ export class JournalWriter {
     const text = typeof rb === 'string' ? rb : rb.text;
     const stored = this.redact(maskedText(rb));
     return stored === text ? { rollback: stored } : { rollback: stored, rollbackNeedsRender: true };
+  }
+
+  /** The check command, kept so a rollback can tell whether the pre-state is back; left out when it held a secret. */
+  private checkField(c: CommandText | undefined): { check?: string } {
+    if (c === undefined) return {};
+    const text = typeof c === 'string' ? c : c.text;
+    const stored = this.redact(maskedText(c));
+    return stored === text ? { check: stored } : {};
   }
 
   private summary(state: EndState, counts: RunCounts, endedAt: string): RunSummary {

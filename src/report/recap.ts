@@ -20,6 +20,8 @@ export function renderRecap(r: RunResult, c: Colors, opts: { playbook: string; c
   const changes = changeLines(r.results, c);
   if (changes.length) out.push(c.bold('CHANGES'), ...changes);
   if (r.aborted) out.push(c.red(`STOPPED: ${r.aborted}`));
+  if (r.limitReached) out.push(c.yellow(`LIMIT: ${r.limitReached}`));
+  if (r.stateError) out.push(c.red(`JOURNAL: ${r.stateError}; no further changes were applied`));
   if (r.interrupted) out.push(c.yellow('INTERRUPTED: no new work was started after the signal; running commands were drained'));
   return out.join('\n');
 }

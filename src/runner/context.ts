@@ -11,6 +11,10 @@ export interface RunScope {
   extraVars: Vars;
   /** set once the journal could not be written: no apply may run after that */
   stateError?: string;
+  /** destructive steps started, for max_changes */
+  changes: { run: number; perPlay: Map<number, number> };
+  /** set when a max_changes budget stopped a destructive step */
+  limitReached?: string;
 }
 
 /**

@@ -12,6 +12,10 @@ export class HostState {
   /** why the host takes no further part in the run (failed, hung, unreachable) */
   out?: { outcome: Outcome; reason: string };
   unreachable?: { reason: UnreachableReason; message: string };
+  /** the host lock, taken before the first command of a run that may change the host */
+  lock?: Promise<void>;
+  /** releases the host lock (set once it is held) */
+  release?: () => Promise<void>;
   private conn?: Promise<Connection>;
 
   constructor(host: Host) {
@@ -39,6 +43,8 @@ export class HostState {
     this.conn = undefined;
     if (!c) return;
     try {
+      // best effort: a lock left behind by a dead connection goes stale after its ttl
+      await this.release?.().catch(() => undefined);
       await (await c).close();
     } catch {
       // a connection that never opened has nothing to close

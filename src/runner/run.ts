@@ -16,7 +16,7 @@ import type { RunOptions, RunResult } from './types.js';
 
 export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  const scope: RunScope = { runId: opts.runId, check: opts.check, inventory: opts.inventory, states: new Map(), extraVars: opts.extraVars };
+  const scope: RunScope = { runId: opts.runId, check: opts.check, inventory: opts.inventory, states: new Map(), extraVars: opts.extraVars, changes: { run: 0, perPlay: new Map() } };
   const env: TaskEnv = {
     opts, scope,
     target: (s) => connectTarget(s.host, { acceptNewHostKeys: opts.acceptNewHostKeys, connectTimeoutMs: opts.connectTimeoutMs, sshConfigFile: opts.sshConfigFile }),
@@ -77,7 +77,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const interrupted = opts.interrupt.aborted;
   const endedAt = new Date().toISOString();
   opts.sink.emit({ type: 'run-end', at: endedAt, interrupted });
-  return { runId: opts.runId, startedAt, endedAt, interrupted, aborted, stateError: scope.stateError, results, hosts: summarize([...touched], scope, results) };
+  return { runId: opts.runId, startedAt, endedAt, interrupted, aborted, stateError: scope.stateError, limitReached: scope.limitReached, results, hosts: summarize([...touched], scope, results) };
 }
 
 /** The play's hosts: its pattern (templated patterns see extra and play vars), ∩ --limit, minus hosts already out. */

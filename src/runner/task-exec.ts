@@ -4,7 +4,7 @@ import type { Play, Task, Tmpl } from '../model/playbook.js';
 import type { CommandResult, ItemResult, Outcome, TaskResult } from '../model/outcome.js';
 import { worse } from '../model/outcome.js';
 import { formatLocation } from '../model/source.js';
-import { evaluate, evaluateBool, renderCommand, renderString, type ShellCommand } from '../template/index.js';
+import { evaluate, evaluateBool, renderCommand, renderString, sh, type ShellCommand } from '../template/index.js';
 import { FleetError } from '../errors/fleet-error.js';
 import { UnreachableError, type BecomeSpec, type ConnectTarget } from '../transport/connection.js';
 import { hostConnection } from '../config/host-connection.js';
@@ -35,7 +35,12 @@ export interface ItemCtx {
   env: TaskEnv;
   state: HostState;
   play: Play;
+  playIdx: number;
   task: Task;
+  taskIdx: number;
+  /** the task loops; `item` is the current loop item */
+  looped: boolean;
+  item: unknown;
   vars: Vars;
   exec: (cmd: ShellCommand, phase: string) => Promise<CommandResult>;
 }
@@ -47,7 +52,7 @@ export async function runTask(env: TaskEnv, state: HostState, play: Play, playId
   const vars = hostVars(env.scope, state, play, playHosts, task);
   let result: TaskResult;
   try {
-    result = { ...base, ...(await runItems(env, state, play, task, vars)) };
+    result = { ...base, ...(await runItems(env, state, play, playIdx, task, taskIdx, vars)) };
   } catch (err) {
     if (err instanceof UnreachableError) {
       state.markUnreachable(err);
@@ -64,6 +69,7 @@ export async function runTask(env: TaskEnv, state: HostState, play: Play, playId
   if (!result.ignored && (result.outcome === 'failed' || result.outcome === 'hung') && !state.out) {
     state.out = { outcome: result.outcome, reason: `task "${task.name}": ${result.reason ?? result.outcome}` };
   }
+  env.opts.journal?.taskEnd(result);
   env.opts.sink.emit({ type: 'task-end', result });
   return result;
 }
@@ -77,7 +83,7 @@ export function failTask(env: TaskEnv, state: HostState, play: Play, playIdx: nu
   return result;
 }
 
-async function runItems(env: TaskEnv, state: HostState, play: Play, task: Task, vars: Vars): Promise<Partial<TaskResult>> {
+async function runItems(env: TaskEnv, state: HostState, play: Play, playIdx: number, task: Task, taskIdx: number, vars: Vars): Promise<Partial<TaskResult>> {
   const looped = task.loop !== undefined;
   const items = looped ? loopItems(task, vars) : [undefined];
   const conn = hostConnection(state.host);
@@ -99,7 +105,7 @@ async function runItems(env: TaskEnv, state: HostState, play: Play, task: Task, 
       run = { outcome: 'skipped', reason: `when: ${failedWhen.text}`, phases: {}, reg: { skipped: true, skip_reason: `Conditional result was False` } };
     } else {
       const ctx: ItemCtx = {
-        env, state, play, task, vars: iv,
+        env, state, play, playIdx, task, taskIdx, looped, item, vars: iv,
         exec: (cmd, phase) => runCommand(env.opts, state, () => env.target(state), { cmd, phase, timeoutMs, become, env: envVars }),
       };
       run = await runAction(ctx);
@@ -190,9 +196,7 @@ function loopItems(task: Task, vars: Vars): unknown[] {
 }
 
 function joinArgv(parts: ShellCommand[]): ShellCommand {
-  const text = parts.map((p) => p.text).join(' ');
-  const masked = parts.map((p) => p.masked).join(' ');
-  return { text, masked, toString: () => masked } as ShellCommand;
+  return sh`${parts}`;
 }
 
 /** hung > failed > changed > would-change > ok > skipped; all skipped → skipped. */

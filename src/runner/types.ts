@@ -4,6 +4,7 @@ import type { Playbook } from '../model/playbook.js';
 import type { EventSink } from '../model/events.js';
 import type { TaskResult, HostSummary } from '../model/outcome.js';
 import type { Connection, ConnectTarget } from '../transport/connection.js';
+import type { RunJournal, StepRef } from '../model/journal.js';
 
 export interface RunOptions {
   runId: string;
@@ -33,8 +34,16 @@ export interface RunOptions {
   connect: (target: ConnectTarget) => Promise<Connection>;
   /** ~/.ssh/config path (tests point it elsewhere); undefined = the user's */
   sshConfigFile?: string;
-  /** write-ahead journal; undefined = no journal (tests, dry runs) */
-  journal?: ApplyJournal;
+  /** write-ahead journal; undefined = no journal (unit tests) */
+  journal?: RunJournal;
+  /** run-wide budget of destructive steps (plays may set their own max_changes too) */
+  maxChanges?: number;
+  /** resume: the id of the run that already applied and verified this step, if any */
+  alreadyVerified?: (ref: StepRef) => string | undefined;
+  /** take a lock on each host before its first command (runs that may change hosts) */
+  hostLock?: HostLockOwner;
+  /** resume: the run whose host locks may be taken over */
+  resumeOf?: string;
 }
 
 export interface RunResult {
@@ -46,12 +55,19 @@ export interface RunResult {
   aborted?: string;
   /** the journal could not be written; applies were refused from then on */
   stateError?: string;
+  /** a max_changes budget was spent */
+  limitReached?: string;
   results: TaskResult[];
   hosts: HostSummary[];
 }
 
-/** The journal's hook into the runner (issue 3 makes it durable); called before every apply. */
-export interface ApplyJournal {
-  /** must resolve only once the record is on disk (fsync); a rejection stops the apply */
-  beforeApply(entry: { host: string; task: import('../model/playbook.js').Task; item: unknown; snapshot?: import('../model/outcome.js').CommandResult }): Promise<void>;
+
+/** Who holds a host lock: written on the host so another controller can tell who is working there. */
+export interface HostLockOwner {
+  runId: string;
+  user: string;
+  controller: string;
+  pid: number;
+  /** a lock older than this is stale (its run died without releasing it) */
+  ttlSeconds: number;
 }

@@ -104,14 +104,11 @@ function compileValue(text: string): Compiled {
   });
 }
 
-/** Finds an error of `type` inside nunjucks' wrapping (it keeps the original as `cause`). */
-function unwrap<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
-  let e = err;
-  for (let i = 0; i < 8 && e; i++) {
-    if (e instanceof type) return e as T;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
+/** The error and what it wraps: nunjucks keeps the original error as `cause`. */
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e = err; e && out.length < 8; e = (e as { cause?: unknown }).cause) out.push(e);
+  return out;
 }
 
 function cleanMessage(err: unknown): string {
@@ -126,11 +123,11 @@ function cleanMessage(err: unknown): string {
 }
 
 function runtimeError(err: unknown): TemplateError {
-  const mine = unwrap(err, TemplateError);
-  if (mine) return mine;
-  for (let e = err, i = 0; e && i < 8; e = (e as { cause?: unknown }).cause, i++) {
-    if (isStackOverflow(e)) return new TemplateError('template.tooLarge', 'template recursion is too deep', { cause: e });
-  }
+  const chain = causes(err);
+  const mine = chain.find((e) => e instanceof TemplateError);
+  if (mine) return mine as TemplateError;
+  const overflow = chain.find(isStackOverflow);
+  if (overflow) return new TemplateError('template.tooLarge', 'template recursion is too deep', { cause: overflow });
   const e = new TemplateError('template.render', cleanMessage(err), { cause: err });
   const p = njErrorPosition(err);
   if (p) e.pos = p;
@@ -168,11 +165,7 @@ function renderVarIn(session: () => Session): (text: string, name: string) => un
     const s = session();
     const saved = s.captured;
     try {
-      const c = compileValue(text);
-      const out = run(c, s);
-      if (c.mode === 'cap') return s.captured;
-      const plain = unplace(out, s, true);
-      return out === plain ? out : new Secret(plain);
+      return valueIn(compileValue(text), s);
     } catch (err) {
       const e = runtimeError(err);
       if (e.code === 'template.recursiveVar' || e.message.startsWith('in var ')) throw e;
@@ -203,6 +196,7 @@ export function renderCommand(tmpl: TmplLike, vars: Record<string, unknown>): Sh
     const out = run(c, s);
     const cmd = finalizeCommand(out, s);
     if (cmd.text.includes('\0')) throw new TemplateError('template.nulByte', 'a NUL byte cannot be passed to a shell command');
+    if (cmd.text.length > LIMITS.output) throw new TemplateError('template.tooLarge', `rendered command is longer than ${LIMITS.output} characters`);
     if (cmd.text.includes(s.nonce)) throw new TemplateError('template.render', 'a filter cut through an interpolated value');
     return shellCommand(cmd.text, cmd.masked);
   } catch (err) {
@@ -210,15 +204,15 @@ export function renderCommand(tmpl: TmplLike, vars: Record<string, unknown>): Sh
   }
 }
 
-/** `command: [argv...]`: each element rendered to one value, then one quoted word. */
+/** `command: [argv...]`: each element is text (templated if it holds `{{ }}`) and becomes exactly one quoted word. */
 export function renderArgv(argv: readonly TmplLike[], vars: Record<string, unknown>): ShellCommand {
   const s = session(vars);
   const words = argv.map((t) => {
     try {
-      const v = valueIn(compileValue(textOf(t)), s);
-      const w = v instanceof Secret || hasSecret(v) ? { s: str(revealDeep(v)), secret: true } : { s: str(v), secret: false };
+      const text = textOf(t);
+      const v = isTemplateText(text) ? valueIn(compileValue(text), s) : text;
       if (v === undefined || v === null) throw new TemplateError('template.undefined', 'an argv element has no value');
-      return w;
+      return hasSecret(v) ? { s: str(revealDeep(v)), secret: true } : { s: str(v), secret: false };
     } catch (err) {
       throw located(err, t, 0);
     }

@@ -58,7 +58,7 @@ function uniq(list: unknown[], key: (x: unknown) => unknown = (x) => x): unknown
   return out;
 }
 
-function sortKey(kw: Kw, attribute: unknown, caseSensitive: unknown): (x: unknown) => unknown {
+function sortKey(attribute: unknown, caseSensitive: unknown): (x: unknown) => unknown {
   const attrs = attribute === undefined || attribute === null ? [] : str(attribute).split(',');
   const fold = (v: unknown): unknown => (typeof v === 'string' && !pyTruthy(caseSensitive) ? v.toLowerCase() : v);
   if (attrs.length === 0) return fold;
@@ -109,7 +109,7 @@ function merge(a: Mapping, b: Mapping, recursive: boolean, listMerge: string): M
 
 function extreme(sign: 1 | -1): FilterFn {
   return (v, a, kw) => {
-    const key = sortKey(kw, param(a, kw, 0, 'attribute'), false);
+    const key = sortKey(param(a, kw, 0, 'attribute'), false);
     const list = items(v, sign > 0 ? 'max' : 'min');
     if (list.length === 0) return undefined;
     return list.reduce((best, x) => (sign * pyCompare(key(x), key(best)) > 0 ? x : best));
@@ -130,9 +130,9 @@ export const DATA_FILTERS: Record<string, FilterFn> = {
     const list = items(v, 'join').map((x) => (attr === undefined ? x : attrPath(x, attr)));
     return list.map(str).join(str(param(a, kw, 0, 'd', '')));
   },
-  unique: (v, a, kw) => uniq(items(v, 'unique'), sortKey(kw, param(a, kw, 1, 'attribute'), param(a, kw, 0, 'case_sensitive', false))),
+  unique: (v, a, kw) => uniq(items(v, 'unique'), sortKey(param(a, kw, 1, 'attribute'), param(a, kw, 0, 'case_sensitive', false))),
   sort: (v, a, kw) => {
-    const key = sortKey(kw, param(a, kw, 2, 'attribute'), param(a, kw, 1, 'case_sensitive', false));
+    const key = sortKey(param(a, kw, 2, 'attribute'), param(a, kw, 1, 'case_sensitive', false));
     const rev = pyTruthy(param(a, kw, 0, 'reverse', false)) ? -1 : 1;
     return [...items(v, 'sort')].sort((x, y) => rev * pyCompare(key(x), key(y)));
   },

@@ -1,4 +1,4 @@
-// Public surface of the template layer (implemented in engine.ts and quote.ts).
+// Public surface of the template layer: rendering (engine.ts), quoting (quote.ts), unsafe marking (vars.ts).
 export { renderCommand, renderArgv, renderString, evaluate, evaluateBool, checkSyntax, TemplateError, type TmplLike } from './engine.js';
 export { shq, sh, raw, secret, Secret, isShellCommand, type ShellCommand } from './quote.js';
 export { unsafe } from './vars.js';

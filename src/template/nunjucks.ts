@@ -1,14 +1,16 @@
 // The one import of nunjucks: typed handles on the parser, AST nodes, compiler and runtime we drive directly.
 import nunjucks from 'nunjucks';
 
-/** A nunjucks AST node; fields vary by `typename` (see nunjucks/src/nodes.js). */
+/**
+ * A nunjucks AST node. Fields vary by `typename` (see nunjucks/src/nodes.js) and nunjucks ships no
+ * types for them, so fields are `any` here; transform.ts switches on `typename` before touching one.
+ */
 export interface NjNode {
   readonly typename: string;
   readonly fields: string[];
   lineno: number;
   colno: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  [field: string]: any;
+  [field: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 interface Internals {
@@ -89,7 +91,7 @@ export type RenderFn = (ctx: object) => string;
 export function compileAst(root: NjNode, env: NjEnvironment, name: string): RenderFn {
   const c = new nj.compiler.Compiler(name, false);
   c.compile(root);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  // the code nunjucks generated from our AST; this is how nunjucks itself loads a compiled template
   const props = new Function(c.getCode())() as unknown;
   const tmpl = new nj.Template({ type: 'code', obj: props }, env, name);
   return (ctx) => tmpl.render(ctx);

@@ -68,9 +68,9 @@ export function secret(value: string | number): Secret {
  * so `"{{ x | quote }}"` cannot turn into an expansion inside the author's double quotes); as text it is `shq(value)`.
  */
 export class QuotedWord {
-  constructor(readonly value: string | Secret) {}
+  constructor(readonly value: string) {}
   toString(): string {
-    return this.value instanceof Secret ? `'${MASK}'` : shq(this.value);
+    return shq(this.value);
   }
 }
 

@@ -29,6 +29,8 @@ export class Session {
   }
 
   place(entry: Entry): string {
+    // the placeholder is short but stands for the whole value: charge what it will expand to
+    this.spend(entry.kind === 'raw-secret' ? entry.value.length : entry.parts.reduce((n, p) => n + p.s.length + 3, 0));
     this.entries.push(entry);
     return `\uE000${this.nonce}:${this.entries.length - 1}\uE001`;
   }
@@ -64,7 +66,14 @@ function undefinedError(what: string): TemplateError {
 }
 
 function variable(name: string, soft: boolean): unknown {
-  const v = current().scope.get(name);
+  let v: unknown;
+  try {
+    v = current().scope.get(name);
+  } catch (e) {
+    // `x is defined` where x's own template reads something undefined: x is not defined either
+    if (soft && e instanceof TemplateError && e.code === 'template.undefined') return undefined;
+    throw e;
+  }
   if (v !== MISSING) return v;
   if (soft) return undefined;
   throw undefinedError(name);

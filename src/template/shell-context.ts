@@ -8,7 +8,8 @@ import { dqEscape, MASK, shq, sqEscape } from './quote.js';
 import { TemplateError } from './template-error.js';
 import type { Entry, Session } from './session.js';
 
-type Ctx = 'code' | 'sq' | 'dq' | 'bq' | 'sub' | 'arith' | 'param' | 'comment';
+/** `ansi` is bash's $'...' (RHEL's /bin/sh is bash): backslash escapes there could unbalance our quoting. */
+type Ctx = 'code' | 'sq' | 'dq' | 'bq' | 'sub' | 'arith' | 'param' | 'comment' | 'ansi';
 interface Frame { ctx: Ctx; depth: number }
 
 /** Characters after which a word starts (so `#` opens a comment and a list may stand alone). */
@@ -40,6 +41,9 @@ export function finalizeCommand(out: string, session: Session): { text: string; 
     const code = f.ctx === 'code' || f.ctx === 'sub' || f.ctx === 'bq';
     if (f.ctx === 'sq') {
       if (c === "'") stack.pop();
+    } else if (f.ctx === 'ansi') {
+      if (c === '\\') { emit(c + (out[i + 1] ?? '')); i += 2; prev = 'x'; continue; }
+      if (c === "'") stack.pop();
     } else if (f.ctx === 'comment') {
       if (c === '\n') { stack.pop(); continue; }
     } else if (c === '\\' && (code || f.ctx === 'dq')) {
@@ -50,7 +54,13 @@ export function finalizeCommand(out: string, session: Session): { text: string; 
       i += 2;
       continue;
     } else if (f.ctx === 'dq' && c === '"') stack.pop();
-    else if (code && c === "'") stack.push({ ctx: 'sq', depth: 0 });
+    else if (code && c === '$' && out[i + 1] === "'") {
+      stack.push({ ctx: 'ansi', depth: 0 });
+      emit("$'");
+      i += 2;
+      prev = "'";
+      continue;
+    } else if (code && c === "'") stack.push({ ctx: 'sq', depth: 0 });
     else if (code && c === '"') stack.push({ ctx: 'dq', depth: 0 });
     else if ((code || f.ctx === 'dq') && c === '`') {
       if (f.ctx === 'bq') stack.pop();
@@ -114,7 +124,7 @@ function skipHeredocs(out: string, i: number, docs: Array<{ delim: string; tabs:
 
 function place(e: Entry, ctx: Ctx, before: string, after: string): [string, string] {
   if (e.kind === 'raw-secret') {
-    if (ctx === 'comment' || ctx === 'param') throw placeError(e, ctx);
+    if (ctx === 'comment' || ctx === 'param' || ctx === 'ansi') throw placeError(e, ctx);
     return [e.value, MASK];
   }
   switch (ctx) {
@@ -137,7 +147,7 @@ function place(e: Entry, ctx: Ctx, before: string, after: string): [string, stri
 }
 
 function placeError(e: Entry, ctx: Ctx): TemplateError {
-  const where = ctx === 'comment' ? 'inside a shell comment' : 'inside ${...}';
+  const where = ctx === 'comment' ? 'inside a shell comment' : ctx === 'ansi' ? "inside $'...'" : 'inside ${...}';
   return at(e, new TemplateError('template.shellContext', `a value cannot be interpolated ${where}`));
 }
 

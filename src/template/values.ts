@@ -45,7 +45,7 @@ export function str(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (isSafeString(v)) return v.val;
   if (v instanceof Secret) return v.reveal();
-  if (v instanceof QuotedWord) return shq(str(v.value));
+  if (v instanceof QuotedWord) return shq(v.value);
   if (typeof v === 'object') return toJson(v, true);
   return String(v);
 }

@@ -33,6 +33,7 @@ test('every -e form yields the values Ansible would give', () => {
     // later arguments override earlier ones
     [['a=1 b=2', '{"b": 3}', 'a=4'], { a: '4', b: 3 }],
     [[''], {}],
+    [['{base: &b {x: 1, y: 2}, derived: {<<: *b, y: 3}}'], { base: { x: 1, y: 2 }, derived: { x: 1, y: 3 } }],
   ];
   for (const [args, vars] of rows) assert.deepEqual(parseExtraVars(args, dir).vars, vars, JSON.stringify(args));
 });

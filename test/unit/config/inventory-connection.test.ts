@@ -48,6 +48,12 @@ test('a relative fleetsweep_known_hosts is relative to the inventory file that s
   assert.deepEqual([c.user, c.become, c.becomeUser], ['sre', true, 'root']);
 });
 
+test('a relative fleetsweep_known_hosts in group_vars is relative to the inventory directory', () => {
+  const inv = loadInventory([join(ROOT, 'test/fixtures/inventory/lab-dir')]);
+  const c = hostConnection(inv.hosts.get('node04.lab.example.net')!);
+  assert.equal(c.knownHostsPath, join(ROOT, 'test/fixtures/inventory/lab-dir/known_hosts'));
+});
+
 test('templated connection values are rendered when a renderer is given', () => {
   const h = host({ ansible_host: '{{ inventory_hostname }}.mgmt', ansible_port: '{{ base }}' });
   const render = (t: string): string => t.replace('{{ inventory_hostname }}', 'node01').replace('{{ base }}', '2201');

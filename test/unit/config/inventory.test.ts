@@ -201,6 +201,34 @@ test('YAML inventories accept null hosts, string shorthands, top-level groups be
   assert.deepEqual(inv.hosts.get('jump')!.groups, ['all', 'ungrouped']);
 });
 
+test('YAML anchors, aliases and merge keys work in hosts and vars, with explicit keys winning', () => {
+  const d = tree({
+    'hosts.yml': [
+      'all:',
+      '  vars: &base',
+      '    ansible_user: core',
+      '    ansible_become: yes',
+      '  children:',
+      '    gpu:',
+      '      vars:',
+      '        <<: *base',
+      '        ansible_user: gpuadm',
+      '      hosts:',
+      '        gpu01: &gpuhost',
+      '          gpu_count: 8',
+      '        gpu02: *gpuhost',
+      '        gpu03:',
+      '          <<: [*gpuhost, *base]',
+      '          gpu_count: 4',
+      '',
+    ].join('\n'),
+  });
+  const inv = loadInventory([join(d, 'hosts.yml')]);
+  assert.deepEqual(inv.hosts.get('gpu02')!.vars, { ansible_user: 'gpuadm', ansible_become: true, gpu_count: 8 });
+  assert.deepEqual(inv.hosts.get('gpu03')!.vars, { ansible_user: 'core', ansible_become: true, gpu_count: 4 });
+  assert.equal(inv.hosts.get('gpu03')!.origins['ansible_user']!.loc!.line, 3, 'a merged value points at the anchored definition');
+});
+
 test('the JSON printed by ansible-inventory --list loads, with _meta.hostvars as host vars', () => {
   const inv = loadInventory([join(FIX, 'ansible-inventory-list.json')]);
   assert.deepEqual([...inv.hosts.keys()], ['edge01', 'edge02', 'tools01']);
@@ -214,6 +242,7 @@ test('a comma-separated host list works as an inventory, as with ansible -i "h1,
   assert.deepEqual([...inv.hosts.keys()], ['node1', 'node2']);
   assert.equal(inv.hosts.get('node2')!.vars['ansible_port'], 2222);
   assert.deepEqual(inv.hosts.get('node1')!.groups, ['all', 'ungrouped']);
+  assert.deepEqual([...loadInventory([join(tmpdir(), '10.0.0.1,10.0.0.2')]).hosts.keys()], ['10.0.0.1', '10.0.0.2'], 'a list that was resolved as a path');
 });
 
 test('without -i the implicit inventory is localhost with a local connection, in all', () => {

@@ -207,7 +207,7 @@ describe('the contract', () => {
     - { name: fix, check: need, snapshot: snap, apply: apply, verify: verify }
 `, {
       hosts: 1, rules: all([{ match: /need|snap|apply|verify/, run: (c) => { seen.push(c); return {}; } }]),
-      over: { journal: { beforeApply: async () => { seen.push('journal'); throw new Error('disk full'); } } },
+      over: { journal: { begin() {}, end() {}, taskEnd() {}, beforeRollback: async () => {}, beforeApply: async () => { seen.push('journal'); throw new Error('disk full'); } } },
     });
     assert.deepEqual(seen, ['need', 'snap', 'journal']);
     assert.ok(!fleet.calls.some((c) => c.command === 'apply'));

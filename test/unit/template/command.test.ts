@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { renderCommand, secret, TemplateError, type ShellCommand } from '../../../src/template/index.js';
+import { renderArgv, renderCommand, secret, TemplateError, type ShellCommand } from '../../../src/template/index.js';
 
 const SHELLS = ['/bin/sh', '/bin/dash'].filter((p) => existsSync(p));
 const loc = { file: 'play.yml', line: 10, col: 12 };
@@ -56,6 +56,7 @@ const CASES: Array<[string, string, Record<string, unknown>, string]> = [
   ['a value inside backticks is quoted', "printf '[%s]' `printf %s {{ v }}`", { v: 'a;b' }, '[a;b]'],
   ['a var that is itself a template is rendered first, then quoted as data', "printf '[%s]' {{ path }}", { name: 'x y', path: '/dev/{{ name }}' }, '[/dev/x y]'],
   ['a macro output keeps its own quoting', "{% macro opt(v) %}--o={{ v }}{% endmacro %}printf '[%s]' {{ opt(x) }}", { x: 'a b' }, '[--o=a b]'],
+  ['a captured {% set %} block keeps its own quoting', "{% set c %}printf '[%s]' {{ x }}{% endset %}{{ c }}", { x: 'a b' }, '[a b]'],
   ['trim_blocks drops the newline after a block tag', "{% if true %}\nprintf '[%s]' {{ v }}\n{% endif %}", { v: 'x' }, '[x]'],
 ];
 
@@ -94,6 +95,8 @@ const ERRORS: Array<[string, string, Record<string, unknown>, string]> = [
   ['an empty list glued to a path is refused too', 'rm -rf /base/{{ l }}', { l: [] }, 'template.shellContext'],
   ['a value inside a heredoc is refused', 'cat <<EOF\n{{ v }}\nEOF', { v: 'x' }, 'template.shellContext'],
   ['a value inside a comment is refused', 'true # {{ v }}', { v: 'x' }, 'template.shellContext'],
+  ["a value inside bash's $'...' is refused", "echo $'{{ v }}'", { v: "\\'; id; '" }, 'template.shellContext'],
+  ['a value inside ${...} is refused', 'echo ${X:-{{ v }}}', { v: 'x' }, 'template.shellContext'],
   ['a value right after a backslash is refused', 'echo \\{{ v }}', { v: 'x' }, 'template.shellContext'],
   ['a non-integer inside $(( )) is refused', 'echo $(( {{ v }} ))', { v: '1;id' }, 'template.shellContext'],
   ['a null value is refused instead of becoming an empty word', 'rm -rf /var/lib/{{ v }}', { v: null }, 'template.undefined'],
@@ -107,6 +110,11 @@ for (const [name, tmpl, vars, expected] of ERRORS) {
     assert.equal(code(() => render(tmpl, vars)), expected);
   });
 }
+
+test("a value after bash's $'...' closes is quoted normally again", () => {
+  const cmd = render("printf '[%s]' $'a\\'b' {{ v }}", { v: 'c d' });
+  assert.equal(cmd.text, "printf '[%s]' $'a\\'b' 'c d'");
+});
 
 test('a value after a heredoc ends is quoted normally again', () => {
   const cmd = render("cat <<'EOF'\nliteral $x\nEOF\nprintf '[%s]' {{ v }}", { v: 'a b' });
@@ -136,4 +144,10 @@ test('an unknown filter error suggests the closest name', () => {
     assert.match(e.message, /did you mean 'regex_replace'/);
     assert.equal(e.hint, "did you mean 'regex_replace'?");
   }
+});
+
+test('renderArgv makes each element exactly one word, templated or literal', () => {
+  const cmd = renderArgv(['printf', '[%s]', 'a b', '{{ v }}', '--pw={{ pw }}', '{{ n }}'], { v: '$(id);x', pw: secret('s3'), n: 5 });
+  assert.equal(run(cmd), '[a b][$(id);x][--pw=s3][5]');
+  assert.equal(cmd.masked, "printf '[%s]' 'a b' '$(id);x' '******' 5");
 });

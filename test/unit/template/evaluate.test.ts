@@ -123,6 +123,12 @@ test('an undefined name inside a templated var names both the var and the missin
   }
 });
 
+test('a var whose own template reads an undefined name is itself not defined', () => {
+  assert.equal(evaluate('x is defined', { x: '{{ y }}' }), false);
+  assert.equal(evaluate('x | default("d")', { x: '{{ y }}' }), 'd');
+  assert.throws(() => evaluate('x', { x: '{{ y }}' }), (e: unknown) => e instanceof TemplateError && e.code === 'template.undefined');
+});
+
 test('data marked unsafe (command output) is never templated again', () => {
   const result = unsafe({ rc: 0, stdout: '{{ secret_var }}' });
   assert.equal(evaluate('result.stdout', { result, secret_var: 'leak' }), '{{ secret_var }}');

@@ -13,7 +13,7 @@ function code(fn: () => unknown): string {
   return 'no error';
 }
 
-const vars = { s: 'x', d: { a: 1 }, l: [1], big: 'y'.repeat(1000) };
+const vars = { s: 'x', d: { a: 1 }, l: [1], big: 'y'.repeat(1000), huge: 'h'.repeat(500_000) };
 
 const ESCAPES: Array<[string, string]> = [
   ['{{ "".constructor.constructor("return process")() }}', 'template.forbidden'],
@@ -72,6 +72,7 @@ const BOUNDS: Array<[string, string]> = [
   ['list repetition is capped', '{{ (l * 100000000) | length }}'],
   ['doubling a string in a loop is capped', '{% set t = big %}{% for i in range(40) %}{% set t = t ~ t %}{% endfor %}{{ t | length }}'],
   ['rendered output is capped', '{% for i in range(5000) %}{{ big }}{% endfor %}'],
+  ['values behind placeholders count toward the output cap', '{% for i in range(2000) %}{{ huge }}{% endfor %}'],
   ['literal text repeated by a loop is capped', `{% for i in range(90000) %}${'z'.repeat(100)}{% endfor %}`],
   ['replace() that would explode is capped', '{{ (big * 10) | replace("", big) | length }}'],
   ['regex_replace() that would explode is capped', '{{ (big * 10) | regex_replace("", big) | length }}'],
@@ -85,6 +86,7 @@ for (const [name, tmpl] of BOUNDS) {
   test(`${name} (template.tooLarge)`, () => {
     const started = Date.now();
     assert.equal(code(() => renderString(tmpl, vars)), 'template.tooLarge');
+    assert.equal(code(() => renderCommand(tmpl, vars)), 'template.tooLarge');
     assert.ok(Date.now() - started < 5000, 'bounded in time too');
   });
 }
