@@ -2,6 +2,7 @@
 import type { Inventory, Vars } from '../model/inventory.js';
 import type { Play, Task } from '../model/playbook.js';
 import type { HostState } from './host-state.js';
+import { withConfig, withData } from '../template/index.js';
 
 export interface RunScope {
   runId: string;
@@ -23,12 +24,8 @@ export interface RunScope {
  */
 export function hostVars(scope: RunScope, state: HostState, play: Play, playHosts: string[], task?: Task): Vars {
   const host = state.host;
-  return {
-    ...host.vars,
-    ...play.vars,
-    ...state.facts,
-    ...(task?.vars ?? {}),
-    ...scope.extraVars,
+  const config = withConfig(withData({ ...host.vars, ...play.vars }, state.facts), { ...(task?.vars ?? {}), ...scope.extraVars });
+  return withData(config, {
     inventory_hostname: host.name,
     inventory_hostname_short: host.name.split('.')[0],
     group_names: host.groups.filter((g) => g !== 'all' && g !== 'ungrouped'),
@@ -39,7 +36,7 @@ export function hostVars(scope: RunScope, state: HostState, play: Play, playHost
     ansible_check_mode: scope.check,
     fleetsweep_check_mode: scope.check,
     fleetsweep_run_id: scope.runId,
-  };
+  });
 }
 
 /** `groups['name']` → host names, computed on access so group_by/add_host results show up at once. */

@@ -3,7 +3,7 @@
 import type { Contract, Tmpl } from '../model/playbook.js';
 import type { CommandResult } from '../model/outcome.js';
 import type { StepRef } from '../model/journal.js';
-import { renderCommand, type ShellCommand } from '../template/index.js';
+import { renderCommand, withData, type ShellCommand } from '../template/index.js';
 import { StateError } from '../errors/state-error.js';
 import { registered } from './command.js';
 import { failReason, type ItemCtx, type ItemRun } from './task-exec.js';
@@ -20,7 +20,7 @@ export async function runContract(ctx: ItemCtx, c: Contract): Promise<ItemRun> {
   const ref: StepRef = { host: ctx.state.name, play: ctx.playIdx, task: ctx.taskIdx, taskName: ctx.task.name, ...(ctx.looped ? { item: ctx.item } : {}) };
   const phases: ItemRun['phases'] = {};
   const reg: Record<string, unknown> = {};
-  const vars = () => ({ ...ctx.vars, check: reg.check, snapshot: reg.snapshot });
+  const vars = () => withData(ctx.vars, { check: reg.check, snapshot: reg.snapshot });
   const render = (t: Tmpl): ShellCommand => renderCommand(t, vars());
   const step = async (phase: Phase, cmd: ShellCommand): Promise<CommandResult> => {
     if (phase !== 'apply') journal?.begin(ref, phase, cmd);

@@ -4,7 +4,7 @@ import type { Play, Task, Tmpl } from '../model/playbook.js';
 import type { CommandResult, ItemResult, Outcome, TaskResult } from '../model/outcome.js';
 import { worse } from '../model/outcome.js';
 import { formatLocation } from '../model/source.js';
-import { evaluate, evaluateBool, renderCommand, renderString, sh, type ShellCommand } from '../template/index.js';
+import { evaluate, evaluateBool, renderArgv, renderCommand, renderString, withData, type ShellCommand } from '../template/index.js';
 import { FleetError } from '../errors/fleet-error.js';
 import { UnreachableError, type BecomeSpec, type ConnectTarget } from '../transport/connection.js';
 import { hostConnection } from '../config/host-connection.js';
@@ -98,7 +98,7 @@ async function runItems(env: TaskEnv, state: HostState, play: Play, playIdx: num
   const regs: Record<string, unknown>[] = [];
   let last: CommandResult | undefined;
   for (const item of items) {
-    const iv: Vars = looped ? { ...vars, [task.loopVar]: item } : vars;
+    const iv: Vars = looped ? withData(vars, { [task.loopVar]: item }) : vars;
     let run: ItemRun;
     const failedWhen = task.when.find((w) => !evaluateBool(w, iv));
     if (failedWhen) {
@@ -134,7 +134,7 @@ async function runAction(ctx: ItemCtx): Promise<ItemRun> {
     case 'shell':
       return runShell(ctx, renderCommand(a.cmd, ctx.vars));
     case 'argv':
-      return runShell(ctx, joinArgv(a.argv.map((t) => renderCommand(t, ctx.vars))));
+      return runShell(ctx, renderArgv(a.argv, ctx.vars));
     case 'contract':
       return runContract(ctx, a.contract);
     case 'set_fact':
@@ -160,14 +160,14 @@ async function runShell(ctx: ItemCtx, cmd: ShellCommand): Promise<ItemRun> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     r = await ctx.exec(cmd, 'cmd');
     reg = registered(r, cmd.masked, { attempts: attempt });
-    const cv = task.register ? { ...ctx.vars, [task.register]: reg } : ctx.vars;
+    const cv = task.register ? withData(ctx.vars, { [task.register]: reg }) : ctx.vars;
     failed = r.timedOut || (task.failedWhen ? evaluateBool(task.failedWhen, cv) : r.rc !== 0);
     if (!task.until || r.timedOut || evaluateBool(task.until, cv)) break;
     if (attempt < attempts) await sleep(task.delayMs, ctx.env.opts.hardStop);
     if (attempt === attempts) failed = true;
   }
   r = r!;
-  const cv = task.register ? { ...ctx.vars, [task.register]: reg } : ctx.vars;
+  const cv = task.register ? withData(ctx.vars, { [task.register]: reg }) : ctx.vars;
   const changed = !failed && (task.changedWhen ? evaluateBool(task.changedWhen, cv) : true);
   reg = { ...reg, failed, changed };
   if (r.timedOut) {
@@ -193,10 +193,6 @@ function loopItems(task: Task, vars: Vars): unknown[] {
   if (Array.isArray(v)) return v;
   if (v === undefined || v === null || v === '') return [];
   throw new FleetError('runner.loopNotList', `loop must be a list, got ${typeof v} (${formatLocation((loop as Tmpl).loc)})`);
-}
-
-function joinArgv(parts: ShellCommand[]): ShellCommand {
-  return sh`${parts}`;
 }
 
 /** hung > failed > changed > would-change > ok > skipped; all skipped → skipped. */

@@ -19,6 +19,29 @@ export function unsafe<T extends object>(value: T): T {
   return value;
 }
 
+/**
+ * Names whose values are data, never templates: registered results, facts, loop items, contract outputs,
+ * magic variables. Only what users wrote (inventory, play/task vars, extra vars) is rendered lazily, so a
+ * node that prints `{{ secret }}` cannot make the controller evaluate it (Ansible's "unsafe" by default).
+ */
+const dataKeys = new WeakMap<object, ReadonlySet<string>>();
+
+/** `{...base, ...data}` where data's keys are data; base's marks carry over unless overridden. */
+export function withData(base: Record<string, unknown>, data: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base, ...data };
+  dataKeys.set(out, new Set([...(dataKeys.get(base) ?? []), ...Object.keys(data)]));
+  return out;
+}
+
+/** `{...base, ...config}` where config's keys are user-written (templated lazily), even if base had them as data. */
+export function withConfig(base: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base, ...config };
+  const marks = new Set(dataKeys.get(base) ?? []);
+  for (const k of Object.keys(config)) marks.delete(k);
+  dataKeys.set(out, marks);
+  return out;
+}
+
 export function isTemplateText(s: string): boolean {
   return s.includes('{{') || s.includes('{%');
 }
@@ -77,6 +100,7 @@ export class VarScope {
       const chain = [...this.resolving.slice(this.resolving.indexOf(name)), name].join(' -> ');
       throw new TemplateError('template.recursiveVar', `variable '${name}' refers to itself: ${chain}`);
     }
+    if (dataKeys.get(this.vars)?.has(name)) return this.vars[name];
     this.resolving.push(name);
     let value: unknown;
     try {

@@ -268,6 +268,21 @@ describe('variables and control flow', () => {
     assert.deepEqual(outcomeOf(result), { h1: 'ok', h2: 'changed' });
   });
 
+  test('output a node prints is data: template syntax in it is never evaluated, so it cannot read secrets', async () => {
+    const { fleet } = await run(`
+- hosts: all
+  vars: { token: hunter2 }
+  tasks:
+    - { shell: probe, register: r, changed_when: false }
+    - set_fact: { seen: "{{ r.stdout }}" }
+    - { shell: "echo {{ r.stdout }} {{ seen }}", changed_when: false }
+    - { shell: "echo {{ item }}", loop: "{{ r.stdout_lines }}", changed_when: false }
+`, { hosts: 1, rules: all([{ match: 'probe', stdout: '{{ token }}\n' }, { match: /^echo/ }]) });
+    const echoed = fleet.calls.filter((c) => c.command.startsWith('echo')).map((c) => c.command);
+    assert.deepEqual(echoed, ["echo '{{ token }}' '{{ token }}'", "echo '{{ token }}'"]);
+    assert.ok(!fleet.calls.some((c) => c.command.includes('hunter2')));
+  });
+
   test('an interrupt starts no new work and the run says it was interrupted', async () => {
     const ac = new AbortController();
     const { result, fleet } = await run(`
