@@ -10,6 +10,7 @@ import { registerParse } from './cmd-parse.js';
 import { registerRuns } from './cmd-runs.js';
 import { registerRollback } from './cmd-rollback.js';
 import { registerResume } from './cmd-resume.js';
+import { registerFactFilters } from '../runner/fact-filters.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  registerFactFilters();
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await buildProgram().parseAsync(argv);

@@ -37,8 +37,19 @@ const FILTERS: Record<string, FilterFn> = Object.assign(Object.create(null) as R
 /** Filters whose input may be undefined (`x | default(1)` with x missing). */
 export const UNDEFINED_SAFE_FILTERS = new Set(['default', 'd', 'mandatory']);
 
-export const FILTER_NAMES: readonly string[] = Object.keys(FILTERS).sort();
-export const TEST_NAMES: readonly string[] = Object.keys(TESTS).sort();
+export let FILTER_NAMES: readonly string[] = Object.keys(FILTERS).sort();
+export let TEST_NAMES: readonly string[] = Object.keys(TESTS).sort();
+
+/**
+ * Adds filters and tests from a layer above (the CLI registers the fact parsers: `{{ out.stdout | multipath_topology }}`).
+ * Call before any playbook is loaded, so syntax checks know the names. Existing names are never replaced.
+ */
+export function registerFilters(filters: Record<string, (value: unknown, ...args: unknown[]) => unknown>, tests: Record<string, (value: unknown, ...args: unknown[]) => boolean> = {}): void {
+  for (const [name, fn] of Object.entries(filters)) if (!Object.hasOwn(FILTERS, name)) FILTERS[name] = (v, args) => fn(v, ...args);
+  for (const [name, fn] of Object.entries(tests)) if (!Object.hasOwn(TESTS, name)) (TESTS as Record<string, (v: unknown, a: unknown[], k: Kw) => boolean>)[name] = (v, args) => fn(v, ...args);
+  FILTER_NAMES = Object.keys(FILTERS).sort();
+  TEST_NAMES = Object.keys(TESTS).sort();
+}
 
 export function hasFilter(name: string): boolean {
   return Object.hasOwn(FILTERS, name);
