@@ -28,9 +28,11 @@ export function registerRuns(program: Command): void {
     .option('--host <name>', 'only this host')
     .option('--json', 'print JSON')
     .action((id: string, flags: Flags) => {
-      const dir = resolveStateDir(flags.stateDir ?? runs.opts<Flags>().stateDir);
+      // commander hands options the parent also defines (--json, --state-dir) to the parent
+      const parent = runs.opts<Flags>();
+      const dir = resolveStateDir(flags.stateDir ?? parent.stateDir);
       const view = showRun(dir, resolveRunId(dir, id), { host: flags.host });
-      process.stdout.write(flags.json ? JSON.stringify(view, null, 2) + '\n' : renderRun(view));
+      process.stdout.write(flags.json || parent.json ? JSON.stringify(view, null, 2) + '\n' : renderRun(view));
     });
 }
 

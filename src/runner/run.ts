@@ -77,7 +77,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const interrupted = opts.interrupt.aborted;
   const endedAt = new Date().toISOString();
   opts.sink.emit({ type: 'run-end', at: endedAt, interrupted });
-  return { runId: opts.runId, startedAt, endedAt, interrupted, aborted, stateError: scope.stateError, limitReached: scope.limitReached, results, hosts: summarize([...touched], scope, results) };
+  return { runId: opts.runId, startedAt, endedAt, interrupted, aborted, stateError: scope.stateError, limitReached: scope.limitReached, results, hosts: summarize([...touched], scope, results, aborted ?? (interrupted ? 'interrupted' : undefined)) };
 }
 
 /** The play's hosts: its pattern (templated patterns see extra and play vars), ∩ --limit, minus hosts already out. */
@@ -113,7 +113,7 @@ function keyedLimiter(play: Play, scope: RunScope): (s: HostState, fn: () => Pro
   };
 }
 
-function summarize(hosts: string[], scope: RunScope, results: TaskResult[]): HostSummary[] {
+function summarize(hosts: string[], scope: RunScope, results: TaskResult[], stopped: string | undefined): HostSummary[] {
   const by = new Map<string, HostSummary>();
   for (const h of hosts) {
     const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -131,6 +131,8 @@ function summarize(hosts: string[], scope: RunScope, results: TaskResult[]): Hos
     if (st?.out) {
       s.outcome = worse(s.outcome, st.out.outcome);
       s.reason = st.out.reason;
+    } else if (Object.values(s.counts).every((c) => c === 0)) {
+      s.reason = stopped ? `not started: ${stopped}` : 'no task ran on this host';
     }
   }
   return [...by.values()];
