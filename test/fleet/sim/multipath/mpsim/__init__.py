@@ -1,0 +1,1 @@
+# Multipath/SCSI simulator of a worker node (see ../README.md).
