@@ -1,5 +1,5 @@
 // `fleetsweep rollback RUN`: undo what a run applied, newest first, each step checked, journaled and verified.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { childRuns, journalPath, readJournal, resolveRunId, resolveStateDir, rollbackPlan } from '../journal/index.js';
 import { ExitCode } from '../errors/index.js';
@@ -30,8 +30,8 @@ export function registerRollback(program: Command): void {
     .option('-C, --check', 'show what would be rolled back; change nothing')
     .option('--state-dir <dir>', 'state directory (env FLEETSWEEP_STATE_DIR)')
     .option('-f, --forks <n>', 'hosts at once', positiveInt('--forks'), 50)
-    .option('--timeout <duration>', 'deadline of one remote command', durationMs('--timeout'), 60_000)
-    .option('--connect-timeout <duration>', 'deadline to connect', durationMs('--connect-timeout'), 10_000)
+    .addOption(new Option('--timeout <duration>', 'deadline of one remote command').argParser(durationMs('--timeout')).default(60_000, '1m'))
+    .addOption(new Option('--connect-timeout <duration>', 'deadline to connect').argParser(durationMs('--connect-timeout')).default(10_000, '10s'))
     .option('--accept-new-host-keys', 'trust unknown host keys on first use')
     .action(async (id: string, flags: Flags) => {
       process.exitCode = await rollbackCommand(id, flags);

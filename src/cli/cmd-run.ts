@@ -1,5 +1,5 @@
 // `fleetsweep run PLAYBOOK`: load and check everything, then run over the fleet and print the recap.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ExitCode, formatDiagnostic, UsageError } from '../errors/index.js';
 import { selectHosts } from '../config/patterns.js';
 import { connect } from '../transport/index.js';
@@ -59,13 +59,13 @@ export function registerRun(program: Command): void {
     .option('--skip-tags <tags>', 'skip tasks with these tags', collectCsv, [])
     .option('--json <file>', 'write the machine-readable report to FILE ("-" for stdout)')
     .option('-v, --verbose', 'show commands and outputs (repeat for more)', (_v: string, n: number) => n + 1, 0)
-    .option('--timeout <duration>', 'default deadline of one remote command', durationMs('--timeout'), 60_000)
-    .option('--connect-timeout <duration>', 'deadline to connect and authenticate', durationMs('--connect-timeout'), 10_000)
+    .addOption(new Option('--timeout <duration>', 'default deadline of one remote command').argParser(durationMs('--timeout')).default(60_000, '1m'))
+    .addOption(new Option('--connect-timeout <duration>', 'deadline to connect and authenticate').argParser(durationMs('--connect-timeout')).default(10_000, '10s'))
     .option('--accept-new-host-keys', 'trust unknown host keys on first use and record them (a changed key is still refused)')
     .option('-K, --ask-become-pass', 'prompt for the sudo password (or set FLEETSWEEP_BECOME_PASSWORD)')
     .option('--state-dir <dir>', 'where runs are journaled (env FLEETSWEEP_STATE_DIR; default ~/.local/state/fleetsweep)')
     .option('--max-changes <n>', 'start at most N destructive steps in this run', positiveInt('--max-changes'))
-    .option('--lock-ttl <duration>', 'a host lock older than this is stale and may be taken over', durationMs('--lock-ttl'), 2 * 3_600_000)
+    .addOption(new Option('--lock-ttl <duration>', 'a host lock older than this is stale and may be taken over').argParser(durationMs('--lock-ttl')).default(2 * 3_600_000, '2h'))
     .action(async (playbook: string, flags: RunFlags) => {
       process.exitCode = await runCommand(playbook, flags);
     });

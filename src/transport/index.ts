@@ -5,7 +5,7 @@ import { connectSsh } from './ssh.js';
 
 export * from './connection.js';
 export { LocalConnection } from './local.js';
-export { SshConnection, parseJump } from './ssh.js';
+export { SshConnection, parseJump, type Negotiated } from './ssh.js';
 export { resolveSshConfig, sshDefaults, layerTarget, expandTokens, defaultSshConfigPath, clearSshConfigCache } from './sshconfig.js';
 export { parseKnownHosts, checkHostKey, fingerprint, knownHostName, loadKnownHosts, type KnownHostEntry, type HostKeyCheck } from './knownhosts.js';
 export { DEFAULT_MAX_OUTPUT } from './output.js';

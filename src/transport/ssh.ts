@@ -91,8 +91,17 @@ function loadKey(path: string, passphrase: string | undefined): Promise<ParsedKe
   return p;
 }
 
+/** What the handshake settled on (ssh2's 'handshake' event), for diagnostics and the bench's fair floor. */
+export interface Negotiated {
+  kex: string;
+  serverHostKey: string;
+  cipher: string;
+  mac: string;
+}
+
 interface Opened {
   client: Client;
+  negotiated?: Negotiated;
   /** the TCP socket (or the tunnel), destroyed by close() if a polite end does not finish */
   sock: Duplex;
 }
@@ -130,8 +139,14 @@ async function openClient(t: ConnectTarget, via: string, sock?: Duplex): Promise
     hostVerifier: makeHostVerifier(kh.entries, { address: t.address, port: t.port, knownHostsPaths: t.knownHostsPaths, acceptNew: t.acceptNewHostKeys }, decision),
   };
   const ssh = new NodeSSH();
+  let negotiated: Negotiated | undefined;
   try {
-    await ssh.connect(config);
+    const connecting = ssh.connect(config);
+    // node-ssh creates its client synchronously inside connect(), before the handshake starts
+    ssh.connection?.once('handshake', (n) => {
+      negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
+    });
+    await connecting;
   } catch (e) {
     ssh.connection?.end();
     stream.destroy();
@@ -141,7 +156,7 @@ async function openClient(t: ConnectTarget, via: string, sock?: Duplex): Promise
   if (!client) throw new UnreachableError('closed', `connection to ${dest}${via} closed right after login`);
   // node-ssh drops its error listener once logged in; an 'error' with no listener would crash the process
   client.on('error', () => {});
-  return { client, sock: stream };
+  return { client, sock: stream, ...(negotiated ? { negotiated } : {}) };
 }
 
 function openTunnel(jump: Client, t: ConnectTarget, jumpName: string): Promise<ClientChannel> {
@@ -161,8 +176,10 @@ function openTunnel(jump: Client, t: ConnectTarget, jumpName: string): Promise<C
 
 export async function connectSsh(t: ConnectTarget, timing?: KillTiming): Promise<SshConnection> {
   if (!t.proxyJump) {
-    const { client, sock } = await openClient(t, '');
-    return new SshConnection(t.name, `${t.user}@${t.address}:${t.port}`, client, undefined, [sock], t, timing);
+    const { client, sock, negotiated } = await openClient(t, '');
+    const c = new SshConnection(t.name, `${t.user}@${t.address}:${t.port}`, client, undefined, [sock], t, timing);
+    c.negotiated = negotiated;
+    return c;
   }
   // One hop: the same verification and authentication for the jump host, then a direct-tcpip tunnel.
   const j = parseJump(t.proxyJump);
@@ -172,8 +189,10 @@ export async function connectSsh(t: ConnectTarget, timing?: KillTiming): Promise
   const jump = await openClient(jumpTarget, ` (jump host)`);
   try {
     const tunnel = await openTunnel(jump.client, t, jumpName);
-    const { client } = await openClient(t, ` via ${jumpName}`, tunnel);
-    return new SshConnection(t.name, `${t.user}@${t.address}:${t.port} via ${jumpName}`, client, jump.client, [tunnel, jump.sock], t, timing);
+    const { client, negotiated } = await openClient(t, ` via ${jumpName}`, tunnel);
+    const c = new SshConnection(t.name, `${t.user}@${t.address}:${t.port} via ${jumpName}`, client, jump.client, [tunnel, jump.sock], t, timing);
+    c.negotiated = negotiated;
+    return c;
   } catch (e) {
     jump.client.end();
     jump.sock.destroy();
@@ -186,6 +205,8 @@ export class SshConnection implements Connection {
   private closing = false;
   private readonly closed: Promise<void>;
   private readonly backend: Backend;
+  /** the algorithms of the (last hop's) handshake */
+  negotiated?: Negotiated;
 
   constructor(
     readonly host: string,
