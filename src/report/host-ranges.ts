@@ -1,34 +1,44 @@
 // Compresses host lists for people: node01,node02,node03,node07 → node[01-03,07]. Linear in the number of hosts.
 
+interface Run { prefix: string; suffix: string; width: number; nums: number[] }
+
 export function compressHosts(names: string[]): string {
-  const groups = new Map<string, { prefix: string; suffix: string; width: number; nums: number[] }>();
+  // split each name into prefix, number, suffix; group by prefix + suffix
+  const bases = new Map<string, { prefix: string; suffix: string; parts: string[] }>();
   const plain: string[] = [];
   for (const n of names) {
     const m = /^(.*?)(\d+)(\D*)$/.exec(n);
     if (!m) { plain.push(n); continue; }
     const [, prefix, digits, suffix] = m as unknown as [string, string, string, string];
-    // zero padded numbers only group with numbers of the same width
-    const width = digits.startsWith('0') && digits.length > 1 ? digits.length : 0;
-    const key = `${prefix}\0${suffix}\0${width}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { prefix, suffix, width, nums: [] }));
-    g.nums.push(Number(digits));
+    const key = `${prefix}\0${suffix}`;
+    let b = bases.get(key);
+    if (!b) bases.set(key, (b = { prefix, suffix, parts: [] }));
+    b.parts.push(digits);
   }
   const parts: string[] = [];
-  for (const g of groups.values()) {
-    if (g.nums.length === 1) { parts.push(g.prefix + pad(g.nums[0]!, g.width) + g.suffix); continue; }
-    const nums = [...new Set(g.nums)].sort((a, b) => a - b);
-    const runs: string[] = [];
-    let start = nums[0]!;
-    let prev = start;
-    for (const x of [...nums.slice(1), NaN]) {
-      if (x === prev + 1) { prev = x; continue; }
-      runs.push(start === prev ? pad(start, g.width) : `${pad(start, g.width)}-${pad(prev, g.width)}`);
-      start = prev = x;
-    }
-    parts.push(`${g.prefix}[${runs.join(',')}]${g.suffix}`);
+  for (const b of bases.values()) {
+    // zero-padded numbers set the width; an unpadded number of that same width (node1000 after node0999) joins them
+    const width = Math.max(0, ...b.parts.filter((d) => d.length > 1 && d.startsWith('0')).map((d) => d.length));
+    const padded: Run = { prefix: b.prefix, suffix: b.suffix, width, nums: [] };
+    const free: Run = { prefix: b.prefix, suffix: b.suffix, width: 0, nums: [] };
+    for (const d of b.parts) (width > 0 && d.length === width ? padded : free).nums.push(Number(d));
+    for (const r of [padded, free]) if (r.nums.length) parts.push(render(r));
   }
   return [...parts, ...plain].join(',');
+}
+
+function render(g: Run): string {
+  const nums = [...new Set(g.nums)].sort((a, b) => a - b);
+  if (nums.length === 1) return g.prefix + pad(nums[0]!, g.width) + g.suffix;
+  const runs: string[] = [];
+  let start = nums[0]!;
+  let prev = start;
+  for (const x of [...nums.slice(1), NaN]) {
+    if (x === prev + 1) { prev = x; continue; }
+    runs.push(start === prev ? pad(start, g.width) : `${pad(start, g.width)}-${pad(prev, g.width)}`);
+    start = prev = x;
+  }
+  return `${g.prefix}[${runs.join(',')}]${g.suffix}`;
 }
 
 function pad(n: number, width: number): string {

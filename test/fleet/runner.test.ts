@@ -231,6 +231,31 @@ describe('runner over real ssh', () => {
     assert.ok(secondStart >= firstEnd, `batch 2 started ${firstEnd - secondStart} ms before batch 1 ended`);
   });
 
+  test('Ctrl-C lets running commands finish, starts nothing new, prints the recap and exits 130', async () => {
+    for (const node of fleet.nodes) await onNode(node.name, 'rm -f /tmp/fs-int-*');
+    const file = join(fleet.dir, 'interrupt.yml');
+    writeFileSync(file, `
+- hosts: nodes
+  tasks:
+    - { name: slow, shell: "touch /tmp/fs-int-start; sleep 2; touch /tmp/fs-int-done" }
+    - { name: next, shell: touch /tmp/fs-int-next }
+`);
+    let pid = 0;
+    const done = runCli(['run', file, '-i', fleet.inventoryPath], { onSpawn: (p) => (pid = p) });
+    await waitFor(async () => {
+      for (const node of fleet.nodes) if ((await fleet.exec(node, 'test -e /tmp/fs-int-start')).exitCode !== 0) return false;
+      return true;
+    });
+    process.kill(pid, 'SIGINT');
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stdout, /RECAP[\s\S]*INTERRUPTED/);
+    for (const node of fleet.nodes) {
+      assert.equal((await fleet.exec(node, 'test -e /tmp/fs-int-done')).exitCode, 0, `${node.name}: the running command finished`);
+      assert.notEqual((await fleet.exec(node, 'test -e /tmp/fs-int-next')).exitCode, 0, `${node.name}: no new task started`);
+    }
+  });
+
   test('become runs commands as root through sudo, with a password from the environment when sudo wants one', async () => {
     const inv = readFileSync(fleet.inventoryPath, 'utf8').replace(/ansible_user: "root"/g, 'ansible_user: "fleet"');
     const fleetInv = join(fleet.dir, 'inv-fleet.yml');
@@ -256,6 +281,15 @@ describe('runner over real ssh', () => {
     assert.doesNotMatch(readFileSync(join(fleet.dir, 'b3.json'), 'utf8') + withPw.stdout + withPw.stderr, /s3cret-pw/);
   });
 });
+
+async function waitFor(pred: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
 
 function acceptedLogins(name: string): number {
   const id = fleet.node(name).container.getId();
