@@ -19,7 +19,8 @@ export function ownerLine(o: HostLockOwner): string {
 }
 
 // /run/lock is the FHS place for lock files and is shared by all users (1777); /tmp where it is missing.
-const DIR = raw('d=/run/lock; { [ -d "$d" ] && [ -w "$d" ]; } || d=/tmp; l="$d/fleetsweep.lock"');
+// FLEETSWEEP_LOCK_DIR exists for tests of this protocol; a node normally has no such variable.
+const DIR = raw('d=${FLEETSWEEP_LOCK_DIR:-/run/lock}; { [ -d "$d" ] && [ -w "$d" ]; } || d=/tmp; l="$d/fleetsweep.lock"');
 
 /**
  * Prints `fleetsweep-lock:acquired`, `fleetsweep-lock:stale-taken:<old owner>` (a lock older than its ttl,
@@ -27,10 +28,14 @@ const DIR = raw('d=/run/lock; { [ -d "$d" ] && [ -w "$d" ]; } || d=/tmp; l="$d/f
  */
 export function lockCommand(o: HostLockOwner, takeoverFrom?: string): ShellCommand {
   const line = ownerLine(o);
+  const self = `${o.runId.replace(SAFE, '_')} `;
   const prev = takeoverFrom ? `${takeoverFrom.replace(SAFE, '_')} ` : '\n';
+  // Several inventory hosts can be one machine (aliases, local connections): the lock is re-entrant for its run.
+  // An owner file not written yet (another host of this run is between mkdir and printf) reads as empty: retry.
   return sh`${DIR}; now=$(date +%s)
 if mkdir "$l" 2>/dev/null; then printf '%s\\n%s\\n' ${line} "$now" > "$l/owner"; echo fleetsweep-lock:acquired; exit 0; fi
-o=$(sed -n 1p "$l/owner" 2>/dev/null); t=$(sed -n 2p "$l/owner" 2>/dev/null)
+i=0; while :; do o=$(sed -n 1p "$l/owner" 2>/dev/null); t=$(sed -n 2p "$l/owner" 2>/dev/null); { [ -n "$t" ] || [ "$i" -ge 20 ]; } && break; i=$((i + 1)); sleep 0.05; done
+case "$o" in ${self}*) echo fleetsweep-lock:acquired; exit 0;; esac
 case "$t" in ''|*[!0-9]*) t=$now;; esac
 case "$o" in ${prev}*) t=0;; esac
 if [ $((now - t)) -gt ${String(o.ttlSeconds)} ]; then
