@@ -1,11 +1,11 @@
 // Fleet tests of the runner over real SSH: five sshd nodes, the real CLI, exit codes, JSON reports and node state.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fleetUnavailableReason, startFleet, type Fleet } from './harness.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { isolatedHome, runCli, type CliResult } from '../helpers/cli.js';
 
 let fleet: Fleet;
 
@@ -229,6 +229,28 @@ describe('runner over real ssh', () => {
     const firstEnd = Math.max(span('node1')[1]!, span('node2')[1]!);
     const secondStart = Math.min(span('node3')[0]!, span('node4')[0]!);
     assert.ok(secondStart >= firstEnd, `batch 2 started ${firstEnd - secondStart} ms before batch 1 ended`);
+  });
+
+  test('~/.ssh/config is honoured: HostName, User, IdentityFile and UserKnownHostsFile of an alias', async () => {
+    const home = isolatedHome();
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    const node = fleet.node('node3');
+    writeFileSync(join(home, '.ssh', 'config'), [
+      'Host db-alias',
+      `  HostName ${node.address}`,
+      '  User root',
+      `  IdentityFile ${fleet.keyPath}`,
+      `  UserKnownHostsFile ${fleet.knownHostsPath}`,
+      '',
+    ].join('\n'));
+    const inv = join(fleet.dir, 'alias.ini');
+    writeFileSync(inv, '[db]\ndb-alias\n');
+    const pb = join(fleet.dir, 'alias.yml');
+    writeFileSync(pb, '- hosts: db\n  tasks:\n    - { command: hostname, changed_when: false }\n');
+    const json = join(fleet.dir, 'alias.json');
+    const r = await runCli(['run', pb, '-i', inv, '--json', json], { env: { HOME: home } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal((JSON.parse(readFileSync(json, 'utf8')) as Report).hosts['db-alias']!.tasks[0]!.stdout, 'node3\n');
   });
 
   test('Ctrl-C lets running commands finish, starts nothing new, prints the recap and exits 130', async () => {
