@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../model/inventory.js';
 import { hostConnection } from '../config/host-connection.js';
+import { renderString } from '../template/index.js';
 import { resolveSshConfig } from '../transport/index.js';
 import type { ConnectTarget } from '../transport/connection.js';
 
@@ -13,7 +14,8 @@ export interface TargetDefaults {
 }
 
 export function connectTarget(host: Host, d: TargetDefaults): ConnectTarget {
-  const hc = hostConnection(host);
+  // connection variables may be templates (ansible_host: "{{ mgmt_ip }}"), rendered with the host's own variables
+  const hc = hostConnection(host, { render: (text) => renderString({ text, loc: host.loc ?? { file: '<inventory>', line: 1, col: 1 } }, host.vars) });
   const user = userInfo().username;
   if (hc.kind === 'local') {
     return { name: host.name, kind: 'local', address: 'localhost', port: 0, user, knownHostsPaths: [], acceptNewHostKeys: false, connectTimeoutMs: d.connectTimeoutMs };

@@ -20,15 +20,17 @@ export interface ScriptedFleet {
   connect: (t: ConnectTarget) => Promise<Connection>;
   calls: Array<{ host: string; command: string; opts: ExecOptions }>;
   connects: string[];
+  targets: ConnectTarget[];
   /** peak number of hosts with a command in flight at once */
   peak: number;
 }
 
 export function scriptedFleet(rules: Record<string, Rule[]> & { '*'?: Rule[] }, unreachable: Record<string, UnreachableReason> = {}): ScriptedFleet {
-  const fleet: ScriptedFleet = { connect, calls: [], connects: [], peak: 0 };
+  const fleet: ScriptedFleet = { connect, calls: [], connects: [], targets: [], peak: 0 };
   const busy = new Set<string>();
   async function connect(t: ConnectTarget): Promise<Connection> {
     fleet.connects.push(t.name);
+    fleet.targets.push(t);
     const why = unreachable[t.name];
     if (why) throw new UnreachableError(why, `scripted: ${why}`);
     return {

@@ -40,6 +40,14 @@ describe('scheduling', () => {
     assert.deepEqual(fleet.connects.sort(), ['h1', 'h2', 'h3']);
   });
 
+  test('templated connection variables are rendered with the host\'s variables', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'inv.yml'), 'all:\n  hosts:\n    h1: { mgmt: 127.0.9.77, ansible_host: "{{ mgmt }}", ansible_port: "{{ 2200 + 22 }}" }\n');
+    const { fleet } = await run('- hosts: all\n  tasks:\n    - { shell: x, changed_when: false }\n', { rules: all([{ match: 'x' }]), inv: join(dir, 'inv.yml') });
+    assert.equal(fleet.targets[0]!.address, '127.0.9.77');
+    assert.equal(fleet.targets[0]!.port, 2222);
+  });
+
   test('serial runs the hosts in batches, each batch finishing before the next starts', async () => {
     const { fleet } = await run(`
 - hosts: all
