@@ -19,6 +19,7 @@ import { resolve } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import type { StepRef } from '../model/journal.js';
 import { openJournal, maskExtraVars } from './journal-setup.js';
+import { shardOption, type Shard } from './shard.js';
 
 export interface RunFlags {
   inventory?: string[];
@@ -37,6 +38,7 @@ export interface RunFlags {
   stateDir?: string;
   maxChanges?: number;
   lockTtl: number;
+  shard?: Shard;
 }
 
 /** What `resume` adds to a run: the run it continues and the steps that run already verified. */
@@ -64,6 +66,7 @@ export function registerRun(program: Command): void {
     .option('--accept-new-host-keys', 'trust unknown host keys on first use and record them (a changed key is still refused)')
     .option('-K, --ask-become-pass', 'prompt for the sudo password (or set FLEETSWEEP_BECOME_PASSWORD)')
     .option('--state-dir <dir>', 'where runs are journaled (env FLEETSWEEP_STATE_DIR; default ~/.local/state/fleetsweep)')
+    .option('--shard <K/N>', 'only the K-th of N stable shards of the inventory (for splitting a fleet across controllers)', shardOption)
     .option('--max-changes <n>', 'start at most N destructive steps in this run', positiveInt('--max-changes'))
     .addOption(new Option('--lock-ttl <duration>', 'a host lock older than this is stale and may be taken over').argParser(durationMs('--lock-ttl')).default(2 * 3_600_000, '2h'))
     .action(async (playbook: string, flags: RunFlags) => {
@@ -111,7 +114,7 @@ export async function runCommand(playbookPath: string, flags: RunFlags, resume?:
   let result: RunResult | undefined;
   try {
     result = await runPlaybook({
-      runId, playbook: loaded.playbook, inventory: loaded.inventory, limit: flags.limit, forks: flags.forks,
+      runId, playbook: loaded.playbook, inventory: loaded.inventory, limit: flags.limit, shard: flags.shard, forks: flags.forks,
       check, extraVars: loaded.extraVars, tags: flags.tags, skipTags: flags.skipTags,
       acceptNewHostKeys: Boolean(flags.acceptNewHostKeys), becomePassword, timeoutMs: flags.timeout,
       connectTimeoutMs: flags.connectTimeout, cwd, sink, interrupt: interrupt.signal, hardStop: hardStop.signal, connect,

@@ -4,7 +4,7 @@ import type { Play, Task } from '../model/playbook.js';
 import type { HostSummary, Outcome, TaskResult } from '../model/outcome.js';
 import { OUTCOMES, worse } from '../model/outcome.js';
 import { renderString } from '../template/index.js';
-import { selectHosts } from '../config/patterns.js';
+import { selectHosts, shardHosts } from '../config/patterns.js';
 import { HostState } from './host-state.js';
 import type { RunScope } from './context.js';
 import { failTask, runTask, type TaskEnv } from './task-exec.js';
@@ -26,7 +26,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const touched = new Set<string>();
   let aborted: string | undefined;
 
-  const limited = opts.limit ? new Set(selectHosts(opts.inventory, opts.limit, { cwd: opts.cwd }).hosts) : undefined;
+  const limited = hostFilter(opts);
   opts.sink.emit({ type: 'run-start', runId: opts.runId, playbook: opts.playbook.file, hosts: [...opts.inventory.hosts.keys()].filter((h) => !limited || limited.has(h)), check: opts.check, at: startedAt });
 
   try {
@@ -78,6 +78,14 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const endedAt = new Date().toISOString();
   opts.sink.emit({ type: 'run-end', at: endedAt, interrupted });
   return { runId: opts.runId, startedAt, endedAt, interrupted, aborted, stateError: scope.stateError, limitReached: scope.limitReached, results, hosts: summarize([...touched], scope, results, aborted ?? (interrupted ? 'interrupted' : undefined)) };
+}
+
+/** --limit and --shard together: the hosts a run may touch, or undefined for all. */
+function hostFilter(opts: RunOptions): Set<string> | undefined {
+  if (!opts.limit && !opts.shard) return undefined;
+  let hosts = opts.limit ? selectHosts(opts.inventory, opts.limit, { cwd: opts.cwd }).hosts : [...opts.inventory.hosts.keys()];
+  if (opts.shard) hosts = shardHosts(hosts, opts.shard.k, opts.shard.n);
+  return new Set(hosts);
 }
 
 /** The play's hosts: its pattern (templated patterns see extra and play vars), ∩ --limit, minus hosts already out. */

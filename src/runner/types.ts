@@ -12,6 +12,8 @@ export interface RunOptions {
   inventory: Inventory;
   /** --limit pattern, intersected with every play's hosts */
   limit?: string;
+  /** --shard K/N: only the K-th of N stable shards of the inventory's hosts */
+  shard?: { k: number; n: number };
   forks: number;
   check: boolean;
   extraVars: Vars;

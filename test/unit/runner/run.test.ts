@@ -304,3 +304,16 @@ describe('variables and control flow', () => {
     assert.equal(exitCodeOf(result), 130);
   });
 });
+
+describe('sharding', () => {
+  test('--shard K/N runs each host in exactly one shard, with --limit applied first', async () => {
+    const seen: string[][] = [];
+    for (const k of [1, 2, 3]) {
+      const { fleet } = await run('- hosts: all\n  tasks:\n    - { shell: x, changed_when: false }\n', { hosts: 10, rules: all([{ match: 'x' }]), over: { shard: { k, n: 3 }, limit: 'all:!h10' } });
+      seen.push(fleet.calls.map((c) => c.host));
+    }
+    const flat = seen.flat().sort();
+    assert.deepEqual(flat, ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9']);
+    assert.ok(seen.every((s) => s.length < 9), 'each shard has only part of the hosts');
+  });
+});
