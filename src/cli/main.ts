@@ -10,6 +10,7 @@ import { registerParse } from './cmd-parse.js';
 import { registerRuns } from './cmd-runs.js';
 import { registerRollback } from './cmd-rollback.js';
 import { registerResume } from './cmd-resume.js';
+import { registerSweep } from './cmd-sweep.js';
 import { registerFactFilters } from '../runner/fact-filters.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerRollback(program);
   registerResume(program);
+  registerSweep(program);
   program.commands.forEach((c) => c.exitOverride());
   program.exitOverride();
   return program;
@@ -42,6 +44,12 @@ export async function main(argv: string[]): Promise<number> {
     return reportError(err, verbose);
   }
 }
+
+// `fleetsweep --help | head`: a closed pipe ends the output, not the program with a stack trace
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv).then((code) => {
   process.exitCode = code;

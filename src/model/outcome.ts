@@ -10,7 +10,7 @@ export type UnreachableReason = 'refused' | 'timeout' | 'auth' | 'hostkey-unknow
 
 /** One remote (or local) command's result, output capped. */
 export interface CommandResult {
-  /** null when the command did not exit on its own (killed at its deadline, connection lost) */
+  /** null when the command did not exit on its own (killed at its deadline, connection lost) or never started (become refused) */
   rc: number | null;
   stdout: string;
   stderr: string;
@@ -44,6 +44,8 @@ export interface TaskResult {
   startedAt: string;
   durationMs: number;
   ignored?: boolean;
+  /** what a `debug` task says: shown to the user whatever the verbosity */
+  message?: string;
 }
 
 export interface HostSummary {

@@ -43,8 +43,10 @@ export async function writeJsonReport(file: string, r: RunResult, meta: ReportMe
 function task(t: TaskResult): Record<string, unknown> {
   return {
     play: t.play, task: t.task, name: t.name, outcome: t.outcome, reason: t.reason ?? null, ignored: t.ignored ?? false,
-    startedAt: t.startedAt, durationMs: t.durationMs, loc: `${t.loc.file}:${t.loc.line}:${t.loc.col}`,
     ...(t.result ? cmd(t.result) : {}),
+    // after the command's fields: the task's own duration (all items, retries) wins over the last command's
+    startedAt: t.startedAt, durationMs: t.durationMs, loc: `${t.loc.file}:${t.loc.line}:${t.loc.col}`,
+    ...(t.message !== undefined ? { message: t.message } : {}),
     items: t.items?.map((i) => ({ item: i.item, outcome: i.outcome, reason: i.reason ?? null, phases: Object.fromEntries(Object.entries(i.phases).map(([p, r]) => [p, cmd(r!)])) })),
   };
 }

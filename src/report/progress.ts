@@ -76,6 +76,11 @@ export class ProgressSink implements EventSink {
   private result(r: TaskResult): void {
     const c = this.o.colors;
     const quiet = r.outcome === 'ok' || r.outcome === 'skipped';
+    if (r.message !== undefined && this.o.verbose < 1) {
+      // debug messages are what the playbook author wants people to read: always shown
+      this.line(`${r.host} | ${r.name} | ${r.message}`);
+      return;
+    }
     if (quiet && this.o.verbose < 1) return;
     const tag = paint(c, r.outcome, r.outcome + (r.ignored ? ' (ignored)' : ''));
     this.line(`${r.host} | ${r.name} | ${tag}${r.reason ? ` | ${r.reason}` : ''}`);

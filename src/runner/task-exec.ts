@@ -65,6 +65,7 @@ export async function runTask(env: TaskEnv, state: HostState, play: Play, playId
     }
   }
   result.durationMs = Date.now() - started;
+  if (task.action.kind === 'debug' && result.outcome === 'ok') result.message = result.items ? result.items.map((i) => i.reason ?? '').join('\n') : result.reason;
   if ((result.outcome === 'failed' || result.outcome === 'hung') && task.ignoreErrors) result.ignored = true;
   if (!result.ignored && (result.outcome === 'failed' || result.outcome === 'hung') && !state.out) {
     state.out = { outcome: result.outcome, reason: `task "${task.name}": ${result.reason ?? result.outcome}` };
