@@ -47,6 +47,13 @@ async function lastRunId(sc: StartedScenario, kind = 'run'): Promise<string> {
   return r.id;
 }
 
+async function kubelet(sc: StartedScenario, why: string): Promise<void> {
+  process.stdout.write(dim(why) + '\n');
+  for (const n of ['node-b', 'node-d']) {
+    for (const p of await sc.reconcile(n)) process.stdout.write(`kubelet on ${n}: ${p.pod} ${p.result}${p.detail ? ` (${p.detail.split('\n')[0]})` : ''}\n`);
+  }
+}
+
 async function show(sc: StartedScenario, node: string, cmd: string): Promise<void> {
   process.stdout.write(`${bold(`${node}$`)} ${cmd}\n`);
   const r = await sc.exec(node, cmd);
@@ -76,11 +83,12 @@ async function main(): Promise<number> {
 
     heading('Clean up', 'every step: check again → snapshot to the journal (fsync) → apply → verify');
     await fleetsweep(sc, ['run', MULTIPATH, ...inv]);
+    await fleetsweep(sc, ['run', RBD, ...inv]);
+    await kubelet(sc, 'the kubelets retry: the stale watchers are gone, so the volumes attach; db-0\'s file system was damaged by the freeze');
+
+    heading('Repair the file system, snapshot first', 'rbd snap create POOL/IMAGE@fleetsweep-RUN, then fsck -fy; rollback would restore the snapshot');
     await fleetsweep(sc, ['run', RBD, ...inv, '-e', 'rbd_fsck_repair=true']);
-    for (const n of ['node-b', 'node-d']) {
-      const pods = await sc.reconcile(n);
-      for (const p of pods) process.stdout.write(`kubelet on ${n}: ${p.pod} ${p.result}${p.detail ? ` (${p.detail})` : ''}\n`);
-    }
+    await kubelet(sc, 'the kubelets retry again');
 
     heading('Re-scan: nothing left to do', 'the same playbooks again, in check mode');
     await fleetsweep(sc, ['run', MULTIPATH, ...inv, '--check']);

@@ -54,11 +54,17 @@ function renderRun(v: RunView): string {
         out.push(`    - ${a.status}${item}`);
         const snap = begin?.snapshot?.stdout.trimEnd();
         if (snap) out.push(...snap.split('\n').slice(0, 6).map((l) => `        snapshot| ${l}`));
-        if (begin) out.push(`        rollback: ${begin.rollback ?? c.yellow('none declared')}`);
+        if (begin) out.push(`        rollback: ${begin.rollback ? firstLine(begin.rollback) : c.yellow('none declared')}`);
       }
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** A multi-line script shows as its first line and a count; `--json` has it whole. */
+function firstLine(s: string): string {
+  const lines = s.trim().split('\n');
+  return lines.length > 1 ? `${lines[0]} … (+${lines.length - 1} lines, see --json)` : lines[0]!;
 }
 
 export function table(head: string[], rows: string[][]): void {
