@@ -8,8 +8,9 @@ import { selectHosts } from '../config/patterns.js';
 import { compressHosts } from '../report/host-ranges.js';
 import { collect } from './options.js';
 import { loadInventoryArg } from './load.js';
+import { applyShard, shardOption, type Shard } from './shard.js';
 
-interface Flags { inventory?: string[]; host?: string; limit?: string; json?: boolean }
+interface Flags { inventory?: string[]; host?: string; limit?: string; shard?: Shard; json?: boolean }
 
 export function registerInventory(program: Command): void {
   const inv = program.command('inventory').description('inspect inventories');
@@ -19,11 +20,13 @@ export function registerInventory(program: Command): void {
     .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
     .option('--host <name>', 'show one host')
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('--shard <k/n>', 'only the K-th of N stable shards of the hosts (as sweep --shard)', shardOption)
     .option('--json', 'print JSON')
     .action((flags: Flags) => {
       const inventory = loadInventoryArg(flags.inventory);
       let hosts = [...inventory.hosts.keys()];
       if (flags.limit) hosts = selectHosts(inventory, flags.limit, { cwd: process.cwd() }).hosts;
+      hosts = applyShard(hosts, flags.shard);
       if (flags.host) {
         if (!inventory.hosts.has(flags.host)) {
           const hint = didYouMean(flags.host, inventory.hosts.keys());

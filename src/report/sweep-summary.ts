@@ -133,7 +133,7 @@ function coverageOf(h: HostSummary, hasResults: boolean, r: RunResult): [Coverag
     case 'hung': return ['hung', h.reason];
     case 'failed': return ['failed', h.reason];
     case 'ok': case 'changed': case 'would-change': case 'skipped':
-      if (!hasResults && (r.aborted || r.interrupted)) return ['not-started', r.aborted ? `not started: ${r.aborted}` : 'not started: the sweep was interrupted'];
+      if (!hasResults && (r.aborted || r.interrupted)) return ['not-started', h.reason ?? (r.aborted ? `not started: ${r.aborted}` : 'not started: the sweep was interrupted')];
       return ['scanned', undefined];
   }
 }
@@ -168,7 +168,11 @@ function residueOf(input: SweepInput, run: number, t: TaskResult, kind: string, 
 }
 
 function diffResidue(list: Residue[], prev: SweepInput['previous'], hosts: Map<string, HostCoverage>, playbooks: SweepPlaybook[]): SweepDiff {
-  if (!prev) return { previous: null, new: list.length, still: 0, gone: [], unverified: [] };
+  if (!prev) {
+    // the first sweep of an inventory: everything it finds is new
+    for (const r of list) r.change = 'new';
+    return { previous: null, new: list.length, still: 0, gone: [], unverified: [] };
+  }
   const before = new Map(prev.residue.map((r) => [refKey(r), r]));
   const now = new Set<string>();
   let fresh = 0;

@@ -41,7 +41,7 @@ export function renderSweepText(r: SweepReport, c: Colors, opts: { reports?: str
   }
   const t = r.totals;
   const kinds = Object.entries(r.byKind).filter(([, k]) => k.found + k.fixed + k.unfixed > 0)
-    .map(([name, k]) => `${name} ${fmtInt(k.found + k.fixed + k.unfixed)} on ${fmtInt(k.hosts)} host(s)`);
+    .map(([name, k]) => `${clip(name, 60)} ${fmtInt(k.found + k.fixed + k.unfixed)} on ${fmtInt(k.hosts)} host(s)`);
   const total = t.found + t.fixed + t.unfixed;
   out.push(`  residue   ${total === 0 ? c.green('none') : `${fmtInt(total)} item(s) on ${fmtInt(t.hostsWithResidue)} host(s): ${kinds.join(', ')}`}`);
   if (total) out.push(`            ${[t.found && c.cyan(`${fmtInt(t.found)} found`), t.fixed && c.yellow(`${fmtInt(t.fixed)} fixed`), t.unfixed && c.red(`${fmtInt(t.unfixed)} not fixed`)].filter(Boolean).join(', ')}`);
@@ -55,8 +55,8 @@ export function renderSweepText(r: SweepReport, c: Colors, opts: { reports?: str
   out.push(...listed('gone', r.diff.gone, (g: ResidueRef) => `${g.host} ${g.kind} ${g.item}`, c));
   out.push(...listed('not fixed', r.residue.filter((x) => x.state === 'unfixed'), (x) => `${x.host} ${x.kind} ${x.item}${x.detail ? c.dim(`  (${clip(x.detail, 80)})`) : ''}`, c));
   for (const p of r.playbooks) {
-    if (p.aborted) out.push(c.red(`  STOPPED   ${p.path}: ${p.aborted}`));
-    if (p.limitReached) out.push(c.yellow(`  LIMIT     ${p.path}: ${p.limitReached}`));
+    if (p.aborted) out.push(c.red(`  STOPPED   ${clip(`${p.path}: ${p.aborted}`, 200)}`));
+    if (p.limitReached) out.push(c.yellow(`  LIMIT     ${clip(`${p.path}: ${p.limitReached}`, 200)}`));
   }
   if (r.errors.length) {
     const groups = new Map<string, string[]>();
@@ -67,7 +67,7 @@ export function renderSweepText(r: SweepReport, c: Colors, opts: { reports?: str
     out.push(c.red(`  errors    ${fmtInt(r.errors.length)} failed task(s)`));
     for (const [k, hs] of [...groups].slice(0, 8)) out.push(`    ${c.dim(clip(compressHosts(hs), 50))}  ${clip(k, 140)}`);
   }
-  if (r.stateError) out.push(c.red(`  journal   ${r.stateError}`));
+  if (r.stateError) out.push(c.red(`  journal   ${clip(r.stateError, 200)}`));
   if (opts.reports?.length) out.push(`  reports   ${opts.reports.join('  ')}`);
   out.push(c.bold(`  exit ${r.exitCode}: ${STATUS_TEXT[r.status]}`));
   return out.join('\n');
