@@ -126,7 +126,9 @@ async function runItems(env: TaskEnv, state: HostState, play: Play, playIdx: num
       ? { results: regs, changed: outcome === 'changed', failed: outcome === 'failed' || outcome === 'hung', skipped: outcome === 'skipped', msg: reason ?? '' }
       : regs[0];
   }
-  return { outcome, reason, result: last, items: looped ? results : undefined };
+  // a contract always reports its item(s), so reports tell "would change"/"fixed"/"fix failed" from data, not prose
+  const itemized = looped || task.action.kind === 'contract';
+  return { outcome, reason, result: last, items: itemized ? results : undefined };
 }
 
 async function runAction(ctx: ItemCtx): Promise<ItemRun> {
