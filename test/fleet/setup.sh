@@ -14,11 +14,17 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 { command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; } || need+=(openssh-client)
 command -v chromium >/dev/null || need+=(chromium)   # the HTML report's browser test (playwright-core drives it)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)       # the transport tests run their own sshd on 127.0.3.1
+[ -x /usr/bin/ssh-agent ] || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || { echo "setup: missing ${need[*]}; run as root (apt-get install)" >&2; exit 1; }
   step "apt-get install ${need[*]}"
   apt-get update -q >/dev/null
+  # no daemon may start from a package here: a host sshd on *:22 would take the nodes' 127.x:22
+  had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+  [ $had_policy = 1 ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d
   apt-get install -y -q "${need[@]}" </dev/null >/dev/null
+  [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # --- docker engine ---
