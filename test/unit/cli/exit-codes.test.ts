@@ -89,3 +89,21 @@ describe('exit codes', () => {
     assert.ok(out.maps.every((m) => typeof m.name === 'string' && Array.isArray(m.paths)));
   });
 });
+
+describe('inventory list', () => {
+  test('shows each host\'s resolved variables with where each value came from, as text and JSON', async () => {
+    const inv = write('list.ini', '[all:vars]\nntp=pool.example\n\n[workers]\nnode[1:2] ansible_user=core\n\n[workers:vars]\nntp=ntp.workers\nstorage_array=a1\n');
+    const one = await runCli(['inventory', 'list', '-i', inv, '--host', 'node2']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /node2 {2}groups: .*workers/);
+    assert.match(one.stdout, /ntp = "ntp\.workers" {4}# group workers \(.*list\.ini:9:1\)/);
+    assert.match(one.stdout, /ansible_user = "core" {4}# host/);
+    const json = JSON.parse((await runCli(['inventory', 'list', '-i', inv, '--json'])).stdout) as { hosts: Record<string, { vars: Record<string, { value: unknown; from: string }> }> };
+    assert.deepEqual(Object.keys(json.hosts), ['node1', 'node2']);
+    assert.equal(json.hosts.node1!.vars.storage_array!.value, 'a1');
+    assert.match(json.hosts.node1!.vars.ntp!.from, /^group workers/);
+    const unknown = await runCli(['inventory', 'list', '-i', inv, '--host', 'nod2']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /did you mean "node2"/);
+  });
+});
