@@ -96,7 +96,7 @@ describe('inventory list', () => {
     const one = await runCli(['inventory', 'list', '-i', inv, '--host', 'node2']);
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, /node2 {2}groups: .*workers/);
-    assert.match(one.stdout, /ntp = "ntp\.workers" {4}# group workers \(.*list\.ini:9:1\)/);
+    assert.match(one.stdout, /ntp = "ntp\.workers" {4}# group workers \(.*list\.ini:8:1\)/);
     assert.match(one.stdout, /ansible_user = "core" {4}# host/);
     const json = JSON.parse((await runCli(['inventory', 'list', '-i', inv, '--json'])).stdout) as { hosts: Record<string, { vars: Record<string, { value: unknown; from: string }> }> };
     assert.deepEqual(Object.keys(json.hosts), ['node1', 'node2']);
