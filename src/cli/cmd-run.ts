@@ -11,7 +11,7 @@ import { renderRecap } from '../report/recap.js';
 import { writeJsonReport } from '../report/json-report.js';
 import { colorsFor } from '../report/colors.js';
 import { collect, collectCsv, durationMs, positiveInt } from './options.js';
-import { inventoryArgs, loadAll } from './load.js';
+import { inventoryArgs, loadAll, secretValues } from './load.js';
 import { promptSecret } from './prompt.js';
 import { newRunId } from './run-id.js';
 import { didYouMean } from '../errors/diagnostic.js';
@@ -109,7 +109,7 @@ export async function runCommand(playbookPath: string, flags: RunFlags, resume?:
     stateDir: flags.stateDir, runId, kind: resume ? 'resume' : 'run', parentRunId: resume?.parentRunId,
     playbook: loaded.playbook, inventories: inventoryArgs(flags.inventory), check, cwd,
     options: { playbook: resolve(playbookPath), flags: { ...flags, inventory: inventoryArgs(flags.inventory), extraVars: maskExtraVars(flags.extraVars) } },
-    secrets: becomePassword ? [becomePassword] : [],
+    secrets: [...(becomePassword ? [becomePassword] : []), ...secretValues(loaded.extraVars)],
   });
   let result: RunResult | undefined;
   try {

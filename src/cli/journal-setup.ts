@@ -26,7 +26,7 @@ export async function openJournal(s: JournalSetup): Promise<JournalWriter> {
   }, { secrets: s.secrets });
 }
 
-const SECRET_NAME = /pass|secret|token|key|cred/i;
+import { SECRET_NAME } from './load.js';
 
 /** `-e db_password=x` → `-e db_password=******`: values of secret-looking extra vars never reach the journal. */
 export function maskExtraVars(args: string[]): string[] {

@@ -8,6 +8,7 @@ import { loadInventoryReport, implicitLocalhost } from '../config/inventory.js';
 import { parseExtraVars } from '../config/extra-vars.js';
 import { loadPlaybook } from '../config/playbook.js';
 import { crossCheck } from '../config/crosscheck.js';
+import { secret, Secret } from '../template/index.js';
 
 /** `-i` values: paths made absolute (the journal records them for rollback/resume); `h1,h2,` host lists kept. */
 export function inventoryArgs(paths: string[] | undefined): string[] {
@@ -21,6 +22,20 @@ export function loadInventoryArg(paths: string[] | undefined, warnings: Diagnost
   if (errors.length || !r.inventory) throw new ConfigError(errors, r.sources);
   warnings.push(...r.diagnostics.filter((d) => d.severity === 'warning'));
   return r.inventory;
+}
+
+/** Extra vars whose names look secret (password, token, key...) render masked in logs, reports and the journal. */
+export const SECRET_NAME = /pass|secret|token|key|cred/i;
+
+function markSecrets(vars: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(vars)) out[k] = SECRET_NAME.test(k) && (typeof v === 'string' || typeof v === 'number') ? secret(v) : v;
+  return out;
+}
+
+/** The values of secret extra vars, so the journal can mask them wherever they turn up. */
+export function secretValues(vars: Vars): string[] {
+  return Object.values(vars).filter((v): v is Secret => v instanceof Secret).map((v) => v.reveal());
 }
 
 export interface Loaded {
@@ -46,7 +61,7 @@ export function loadAll(playbookPath: string, inventoryPaths: string[] | undefin
   };
   const invWarnings: Diagnostic[] = [];
   const inventory = attempt(() => loadInventoryArg(inventoryPaths, invWarnings, dirname(resolve(playbookPath))));
-  const extraVars = attempt(() => parseExtraVars(extra, cwd).vars);
+  const extraVars = attempt(() => markSecrets(parseExtraVars(extra, cwd).vars));
   const loaded = attempt(() => loadPlaybook(resolve(playbookPath)));
   if (inventory && extraVars && loaded) problems.push(...crossCheck(loaded.playbook, inventory, extraVars));
   const warnings = [...invWarnings, ...(loaded?.warnings ?? []), ...problems.filter((d) => d.severity === 'warning')];

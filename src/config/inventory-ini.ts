@@ -123,7 +123,7 @@ function hostLine(
     return;
   }
   const [first, ...rest] = split.tokens;
-  if (!first) return;
+  if (!first || b.isFull) return;
   const parsed = parseHostKey(first.text);
   if ('error' in parsed) {
     err(parsed.error.code, first.start + parsed.error.at, parsed.error.message, parsed.error.hint);

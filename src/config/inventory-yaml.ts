@@ -101,6 +101,7 @@ function parseGroup(ys: YamlSource, name: string, pair: Pair, parent: string | u
 }
 
 function addHost(ys: YamlSource, key: string, pair: Pair, keyNode: unknown, value: unknown, group: string, b: InventoryBuilder, diags: Diagnostic[]): void {
+  if (b.isFull) return;
   const loc = locOf(ys, keyNode ?? pair.value);
   const parsed = parseHostKey(key);
   if ('error' in parsed) {

@@ -198,7 +198,7 @@ function parseHostList(list: string, b: InventoryBuilder, diags: Diagnostic[]): 
     const name = part.trim();
     const loc = { file: '<host list>', line: 1, col: offset + part.indexOf(name) + 1 };
     offset += part.length + 1;
-    if (name === '') continue;
+    if (name === '' || b.isFull) continue;
     const parsed = parseHostKey(name);
     if ('error' in parsed) {
       diags.push({ severity: 'error', code: parsed.error.code, message: parsed.error.message, loc: { ...loc, col: loc.col + parsed.error.at } });

@@ -16,7 +16,9 @@ export interface ReportMeta {
 
 /** Streams the report host by host, so 10,000 hosts never build one giant string. */
 export async function writeJsonReport(file: string, r: RunResult, meta: ReportMeta): Promise<void> {
-  const out = file === '-' ? process.stdout : createWriteStream(file, { mode: 0o600 });
+  // a 1 MiB buffer: 10,000 hosts are 10,000 small writes, and waiting for 'drain' every 16 KiB (the default) kept
+  // the process idle between them (10,000 hosts x 6 tasks, 27 MB: about 0.55 -> 0.45 s warm, 0.9-1.2 -> 0.6-0.8 s cold)
+  const out = file === '-' ? process.stdout : createWriteStream(file, { mode: 0o600, highWaterMark: 1 << 20 });
   const write = async (s: string) => { if (!out.write(s)) await once(out, 'drain'); };
   const byHost = new Map<string, TaskResult[]>();
   for (const t of r.results) {

@@ -99,6 +99,8 @@ async function runItems(env: TaskEnv, state: HostState, play: Play, playIdx: num
   const regs: Record<string, unknown>[] = [];
   let last: CommandResult | undefined;
   for (const item of items) {
+    // Ctrl-C/SIGTERM: the item in flight finishes; no further item of the loop starts (resume does them)
+    if (results.length > 0 && env.opts.interrupt.aborted) break;
     const iv: Vars = looped ? withData(vars, { [task.loopVar]: item }) : vars;
     let run: ItemRun;
     const failedWhen = task.when.find((w) => !evaluateBool(w, iv));

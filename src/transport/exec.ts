@@ -128,6 +128,10 @@ export async function runWrapped(backend: Backend, command: string, opts: ExecOp
         ([exit]) => {
           if (timedOut) return;
           filter.end();
+          // Under become, the wrapper prints its marker before the command runs. No marker: sudo refused (no
+          // password, wrong password, not allowed) or is missing, and the command never started. Its own exit code
+          // (sudo's 1) must not pass for the command's: a contract check would read 1 as "nothing to do".
+          if (opts.become && pgid === undefined) return finish(result(null, false));
           finish(result(exit.code ?? signalToRc(exit.signal), false));
         },
         (e) => { if (!timedOut) fail(e); },

@@ -136,3 +136,24 @@ for (const [name, err, reason] of errors) {
     assert.ok(u.message.includes('10.0.0.1'));
   });
 }
+
+test('under become, a command whose wrapper never started (sudo refused) has no exit code of its own', async () => {
+  const f = fakeProc();
+  const backend: Backend = {
+    open: async () => { setImmediate(() => { f.stderr.write('sudo: a password is required\n'); f.finish(1); }); return f.proc; },
+    killGroup: async () => {},
+  };
+  const r = await runWrapped(backend, 'test -e /x || exit 1', { timeoutMs: 5000, become: { user: 'root' } }, timing);
+  // sudo's rc 1 must not read as the command's: a contract check takes 1 for "nothing to do"
+  assert.deepEqual([r.rc, r.timedOut, r.stderr], [null, false, 'sudo: a password is required\n']);
+});
+
+test('under become, once the marker shows the command ran, its exit code is kept', async () => {
+  const f = fakeProc();
+  const backend: Backend = {
+    open: async (line) => { setImmediate(() => { f.marker(line, 9); f.finish(1); }); return f.proc; },
+    killGroup: async () => {},
+  };
+  const r = await runWrapped(backend, 'exit 1', { timeoutMs: 5000, become: { user: 'root' } }, timing);
+  assert.deepEqual([r.rc, r.timedOut], [1, false]);
+});

@@ -92,6 +92,32 @@ test('the key types known for a host are listed so ssh can ask for them first', 
   assert.deepEqual(knownKeyTypes(entries, '10.0.1.7', 22), ['ssh-rsa']);
 });
 
+test('a host on plain, wildcard and hashed lines is found on all of them, in file order', () => {
+  const kh = parseKnownHosts([
+    `${hashed('10.1.0.1')} ecdsa-sha2-nistp256 ${b64(EC1)}`,
+    `10.1.0.2,10.1.0.1 ssh-ed25519 ${b64(ED1)}`,
+    `10.1.0.* ssh-rsa ${b64(RSA1)}`,
+    `10.1.0.1 ssh-ed25519 ${b64(ED2)}`,
+  ].join('\n'), 'kh').entries;
+  assert.deepEqual(knownKeyTypes(kh, '10.1.0.1', 22), ['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa']);
+  assert.deepEqual(knownKeyTypes(kh, '10.1.0.2', 22), ['ssh-ed25519', 'ssh-rsa']);
+  // the first line with the key wins, and a later line with another key of the same type does not hide it
+  const r = checkHostKey(kh, '10.1.0.1', 22, ED2);
+  assert.equal(r.status === 'match' && r.entry.line, 4);
+  const c = checkHostKey(kh, '10.1.0.1', 22, blob('ssh-ed25519', 7));
+  assert.equal(c.status === 'changed' && c.entry.line, 2);
+});
+
+test('a fleet-sized file answers every host from its own line', () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => `10.2.${i >> 8}.${i & 255} ssh-ed25519 ${b64(blob('ssh-ed25519', 100 + i))}`);
+  const kh = parseKnownHosts(lines.join('\n'), 'kh').entries;
+  for (const i of [0, 1, 1500, 2999]) {
+    const r = checkHostKey(kh, `10.2.${i >> 8}.${i & 255}`, 22, blob('ssh-ed25519', 100 + i));
+    assert.equal(r.status === 'match' && r.entry.line, i + 1);
+  }
+  assert.equal(checkHostKey(kh, '10.2.0.1', 22, blob('ssh-ed25519', 100)).status, 'changed');
+});
+
 test('a hashed entry generated like ssh-keygen -H matches only its exact name', () => {
   const h = hashed('[127.0.0.1]:2222');
   assert.ok(hostFieldMatches(h, '[127.0.0.1]:2222'));

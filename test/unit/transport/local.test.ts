@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '../../../src/transport/index.js';
 import type { Connection } from '../../../src/transport/connection.js';
+import { spawn } from 'node:child_process';
+import { wrapCommand } from '../../../src/transport/wrapper.js';
 import { survivors } from './proc.js';
 
 let conn: Connection;
@@ -143,16 +145,16 @@ test('with a become password, sudo gets it when it prompts and the command gets 
 test('with a wrong become password the command fails quickly instead of hanging', () =>
   withFakeSudo('password', async () => {
     const r = await conn.exec('echo never', { ...T, become: { user: 'root', password: 'wrong' } });
-    assert.equal(r.rc, 1);
+    assert.equal(r.rc, null, 'sudo refused: the command never ran, so it has no exit code');
     assert.equal(r.timedOut, false);
     assert.equal(r.stdout, '');
     assert.ok(!r.stderr.includes('fleetsweep-sudo'), 'the prompt is removed');
   }));
 
-test('when sudo needs a password that was not given it fails at once with rc 1', () =>
+test('when sudo needs a password that was not given it fails at once, with no exit code (sudo\'s 1 is not the command\'s)', () =>
   withFakeSudo('password', async () => {
     const r = await conn.exec('echo never', { ...T, become: { user: 'root' } });
-    assert.deepEqual([r.rc, r.stdout, r.stderr], [1, '', 'sudo: a password is required\n']);
+    assert.deepEqual([r.rc, r.timedOut, r.stdout, r.stderr], [null, false, '', 'sudo: a password is required\n']);
   }));
 
 test('when sudo does not ask, the password is never passed to the command', () =>
@@ -175,4 +177,22 @@ test('closing is idempotent and a closed connection refuses to run commands', as
   await c.close();
   await c.close();
   await assert.rejects(c.exec('true', T), { code: 'transport.closed' });
+});
+
+test('the command runs in the process group the marker names, whether or not its shell led a group already', async () => {
+  // detached: the shell leads its group (as under sshd) and keeps it; attached: it is in ours, and setsid makes one
+  for (const detached of [true, false]) {
+    const w = wrapCommand(`cut -d' ' -f5 /proc/$$/stat`, {});
+    const c = spawn('/bin/sh', ['-c', w.line], { detached, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise((r) => c.once('close', r));
+    assert.equal(code, 0);
+    const marker = Number(new RegExp(`\\x1eFSPG:${w.nonce}:([0-9]+)\\n`).exec(err)?.[1]);
+    assert.equal(Number(out.trim()), marker, `detached=${detached}`);
+    if (detached) assert.equal(marker, c.pid);
+    else assert.notEqual(marker, c.pid);
+  }
 });

@@ -161,6 +161,13 @@ test('an encrypted key with a wrong passphrase fails as auth before any connecti
   await c.close();
 });
 
+test('a key passphrase never shows in an error', { skip }, async () => {
+  const enc = keygen(sshd.dir, 'encrypted2', 'ed25519', 'pp-right-4f1e');
+  const e = await unreachable(connect(target({ privateKeyPath: enc.path, passphrase: 'pp-wrong-9c2d' })));
+  assert.equal(e.reason, 'auth');
+  assert.doesNotMatch(`${e.message} ${String(e.cause ?? '')}`, /pp-wrong-9c2d|pp-right-4f1e/);
+});
+
 test('authentication through an ssh-agent works without a key file', { skip: skip ?? (existsSync('/usr/bin/ssh-agent') ? false : 'no ssh-agent') }, async () => {
   const sock = join(sshd.dir, 'agent.sock');
   const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
