@@ -313,7 +313,7 @@ describe('hard cases', () => {
     await arrange('node-c', 'queueing-hang.yml');
     // a `dd` that even disabling queueing does not release (a reader stuck in the kernel): a process named
     // dd reading /dev/dm-7 that holds it open
-    const fake = await sc.exec('node-c', `mkdir -p /tmp/stuck && printf '#!/bin/sh\\nexec 3<"\${1#if=}"\\nsleep 600 3<&-\\n' > /tmp/stuck/dd && chmod +x /tmp/stuck/dd && (setsid /tmp/stuck/dd if=/dev/dm-7 >/dev/null 2>&1 &) && sleep 0.5 && dmsetup info -c --noheadings -o open mpathq`);
+    const fake = await sc.exec('node-c', `mkdir -p /tmp/stuck && printf '#!/bin/sh\\nexec 3<"\${1#if=}"\\nsleep 600 3<&-\\n' > /tmp/stuck/dd && chmod +x /tmp/stuck/dd && (setsid /tmp/stuck/dd if=/dev/dm-7 >/dev/null 2>&1 & echo $! > /tmp/stuck/pid) && sleep 0.5 && dmsetup info -c --noheadings -o open mpathq`);
     assert.equal(fake.stdout.trim(), '1', fake.output);
     const lim = ['-l', 'node-c:control'];
     const refused = await play(lim);
@@ -328,7 +328,7 @@ describe('hard cases', () => {
     assert.match(kept.sim.maps['mpathq']!.features, /queue_if_no_path/);
     assert.deepEqual(kept.disks, ['sdf', 'sdg', 'sdk', 'sdl']);
 
-    const gone = await sc.exec('node-c', 'pkill -f "^/bin/sh /tmp/stuck/dd"; rm -rf /tmp/stuck; sleep 0.5; dmsetup info -c --noheadings -o open mpathq');
+    const gone = await sc.exec('node-c', 'kill "$(cat /tmp/stuck/pid)"; rm -rf /tmp/stuck; sleep 0.5; dmsetup info -c --noheadings -o open mpathq');
     assert.equal(gone.stdout.trim(), '0', gone.output);
     const cleaned = await play(lim);
     assert.equal(cleaned.r.code, 0, cleaned.r.stdout + cleaned.r.stderr);
